@@ -1,0 +1,57 @@
+# Vitals: build, run and test.
+#
+#   make run [ARGS="--config.file vitals.yml"]   install what is missing, build release, serve
+#   make build                                   debug build of everything, tests included
+#   make test [TEST_FLAGS="--filter Foo"]        install, build, systemd unit check, swift test
+#   make format | format-check                   swift format with the checked-in .swift-format
+#   make bench                                   bench/run.sh, once it exists
+#   make clean                                   remove .build (a full rebuild takes minutes)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+
+SWIFT ?= swift
+SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
+TEST_FLAGS ?=
+ARGS ?=
+FORMAT_PATHS ?= Package.swift Sources Tests
+
+.DEFAULT_GOAL := build
+.PHONY: run build test format format-check bench clean
+
+run:
+	scripts/install-deps.sh
+	$(SWIFT) build -c release --product vitals
+	exec "$$($(SWIFT) build -c release --show-bin-path)/vitals" serve $(ARGS)
+
+build:
+	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+
+# The tests read VITALS_BINARY (the debug `vitals` built above) and VITALS_VENV_PYTHON (a Python
+# with prometheus_client, for scripts/check-openmetrics.py). The systemd check runs before
+# swift test so that swift test's own summary is the last line printed.
+test:
+	scripts/install-deps.sh --test
+	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+	@bin_path="$$($(SWIFT) build --show-bin-path)"; \
+	export VITALS_BINARY="$$bin_path/vitals" VITALS_VENV_PYTHON="$(CURDIR)/.venv/bin/python"; \
+	if [[ -x scripts/check-systemd.sh ]]; then \
+	    echo scripts/check-systemd.sh; \
+	    scripts/check-systemd.sh; \
+	fi; \
+	echo "VITALS_BINARY=$$VITALS_BINARY VITALS_VENV_PYTHON=$$VITALS_VENV_PYTHON $(SWIFT) test --skip-build $(TEST_FLAGS)"; \
+	$(SWIFT) test --skip-build $(TEST_FLAGS)
+
+format:
+	$(SWIFT) format format --in-place --parallel --recursive $(FORMAT_PATHS)
+
+format-check:
+	$(SWIFT) format lint --strict --parallel --recursive $(FORMAT_PATHS)
+
+bench:
+	@if [[ -x bench/run.sh ]]; then bench/run.sh; \
+	elif [[ -f bench/run.sh ]]; then bash bench/run.sh; \
+	else echo "bench: no bench/run.sh yet"; fi
+
+clean:
+	rm -rf .build

@@ -1,0 +1,74 @@
+/// An append-only UTF-8 buffer for the renderers.
+struct ByteWriter {
+    private(set) var bytes: [UInt8] = []
+
+    init(capacity: Int = 0) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    mutating func write(_ text: String) {
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    mutating func write(_ other: [UInt8]) {
+        bytes.append(contentsOf: other)
+    }
+
+    mutating func write(number value: Double) {
+        if value.isNaN {
+            write("NaN")
+        } else if value.isInfinite {
+            write(value > 0 ? "+Inf" : "-Inf")
+        } else if value == value.rounded(.towardZero), abs(value) < 1e15 {
+            write(String(Int64(value)))
+        } else {
+            write(value.description)
+        }
+    }
+
+    mutating func write(number value: UInt64) {
+        write(String(value))
+    }
+
+    /// A label value or JSON-less quoted string as the Prometheus formats escape it.
+    mutating func write(labelValue value: String) {
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\\"): write("\\\\")
+            case UInt8(ascii: "\""): write("\\\"")
+            case UInt8(ascii: "\n"): write("\\n")
+            default: bytes.append(byte)
+            }
+        }
+    }
+
+    /// A JSON string literal, quotes included.
+    mutating func write(jsonString value: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\\"): write("\\\\")
+            case UInt8(ascii: "\""): write("\\\"")
+            case UInt8(ascii: "\n"): write("\\n")
+            case UInt8(ascii: "\r"): write("\\r")
+            case UInt8(ascii: "\t"): write("\\t")
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                write("\\u00")
+                bytes.append(hex[Int(byte >> 4)])
+                bytes.append(hex[Int(byte & 0xf)])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// A JSON number, or `null` for a value JSON cannot represent.
+    mutating func write(jsonNumber value: Double?) {
+        guard let value, value.isFinite else {
+            write("null")
+            return
+        }
+        write(number: value)
+    }
+}

@@ -1,0 +1,175 @@
+/// Renders a ``Snapshot`` as `/metrics` in OpenMetrics 1.0.0 or Prometheus text 0.0.4.
+///
+/// The output comes in two parts so that the large one can be cached per
+/// snapshot version: ``renderChecks(_:build:format:)`` (every check plus the
+/// exporter's own state) and ``renderProcess(_:format:)`` (the live `process_*`
+/// metrics and, for OpenMetrics, the closing `# EOF`). Concatenated they form the document.
+public enum MetricsRenderer {
+    private static let latencyBounds = LatencyHistogram.bounds.map { $0.description } + ["+Inf"]
+
+    /// The per-check metrics and the exporter's own, in `format`.
+    public static func renderChecks(_ snapshot: Snapshot, build: BuildInfo, format: MetricsFormat) -> [UInt8] {
+        var out = ByteWriter(capacity: 1024 + snapshot.checks.count * 1400)
+        let om = format == .openMetrics
+        let labels: [[UInt8]] = snapshot.checks.map { check in
+            var writer = ByteWriter()
+            writer.write("check=\"")
+            writer.write(labelValue: check.name)
+            writer.write("\",type=\"")
+            writer.write(labelValue: check.type)
+            writer.write("\"")
+            return writer.bytes
+        }
+
+        family(&out, "healthcheck_success", "gauge", "1 while the check passes or warns, 0 while it fails.", om: om)
+        for (check, label) in zip(snapshot.checks, labels) {
+            sample(&out, "healthcheck_success", label, check.status == .fail ? 0 : 1)
+        }
+
+        family(
+            &out, "healthcheck_status", om ? "stateset" : "gauge",
+            "The reported status of the check; exactly one state is 1.", om: om)
+        for (check, label) in zip(snapshot.checks, labels) {
+            for state in CheckStatus.allCases {
+                out.write("healthcheck_status{")
+                out.write(label)
+                out.write(",healthcheck_status=\"\(state.rawValue)\"} ")
+                out.write(check.status == state ? "1\n" : "0\n")
+            }
+        }
+
+        family(&out, "healthcheck_duration_seconds", "gauge", "How long the last run took.", unit: "seconds", om: om)
+        for (check, label) in zip(snapshot.checks, labels) {
+            if let last = check.last { sample(&out, "healthcheck_duration_seconds", label, last.duration) }
+        }
+
+        family(
+            &out, "healthcheck_last_run_timestamp_seconds", "gauge", "When the last run finished.",
+            unit: "seconds", om: om)
+        for (check, label) in zip(snapshot.checks, labels) {
+            if let last = check.last { sample(&out, "healthcheck_last_run_timestamp_seconds", label, last.finished) }
+        }
+
+        family(
+            &out, "healthcheck_last_success_timestamp_seconds", "gauge",
+            "When the last passing or warning run finished.", unit: "seconds", om: om)
+        for (check, label) in zip(snapshot.checks, labels) {
+            if let time = check.lastSuccess { sample(&out, "healthcheck_last_success_timestamp_seconds", label, time) }
+        }
+
+        counterFamily(&out, "healthcheck_runs", "Runs since the check was registered.", om: om)
+        for (check, label) in zip(snapshot.checks, labels) {
+            sample(&out, "healthcheck_runs_total", label, Double(check.runs))
+            if om { sample(&out, "healthcheck_runs_created", label, check.created) }
+        }
+
+        counterFamily(&out, "healthcheck_failures", "Failed runs, by reason.", om: om)
+        for (check, label) in zip(snapshot.checks, labels) where !check.failures.isEmpty {
+            for (reason, count) in check.failures.sorted(by: { $0.key < $1.key }) {
+                var reasonLabel = ByteWriter()
+                reasonLabel.write(label)
+                reasonLabel.write(",reason=\"")
+                reasonLabel.write(labelValue: reason)
+                reasonLabel.write("\"")
+                sample(&out, "healthcheck_failures_total", reasonLabel.bytes, Double(count))
+                if om { sample(&out, "healthcheck_failures_created", reasonLabel.bytes, check.created) }
+            }
+        }
+
+        family(&out, "healthcheck_latency_seconds", "histogram", "Durations of the runs.", unit: "seconds", om: om)
+        for (check, label) in zip(snapshot.checks, labels) {
+            var cumulative: UInt64 = 0
+            for (bound, count) in zip(latencyBounds, check.histogram.counts) {
+                cumulative += count
+                out.write("healthcheck_latency_seconds_bucket{")
+                out.write(label)
+                out.write(",le=\"\(bound)\"} ")
+                out.write(number: cumulative)
+                out.write("\n")
+            }
+            sample(&out, "healthcheck_latency_seconds_count", label, Double(check.histogram.count))
+            sample(&out, "healthcheck_latency_seconds_sum", label, check.histogram.sum)
+            if om { sample(&out, "healthcheck_latency_seconds_created", label, check.created) }
+        }
+
+        renderExporter(&out, snapshot, build: build, om: om)
+        return out.bytes
+    }
+
+    /// The live process metrics and, for OpenMetrics, the closing `# EOF`.
+    public static func renderProcess(_ process: ProcessMetrics?, format: MetricsFormat) -> [UInt8] {
+        var out = ByteWriter(capacity: 1024)
+        let om = format == .openMetrics
+        if let process {
+            counterFamily(&out, "process_cpu_seconds", "Total user and system CPU time spent in seconds.", unit: "seconds", om: om)
+            sample(&out, "process_cpu_seconds_total", [], process.cpuSeconds)
+            let gauges: [(String, String, String?, Double?)] = [
+                ("process_resident_memory_bytes", "Resident memory size in bytes.", "bytes", process.residentMemoryBytes),
+                ("process_virtual_memory_bytes", "Virtual memory size in bytes.", "bytes", process.virtualMemoryBytes),
+                ("process_open_fds", "Number of open file descriptors.", nil, process.openFileDescriptors),
+                ("process_max_fds", "Maximum number of open file descriptors.", nil, process.maxFileDescriptors),
+                ("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", "seconds",
+                 process.startTimeSeconds),
+            ]
+            for (name, help, unit, value) in gauges {
+                guard let value else { continue }
+                family(&out, name, "gauge", help, unit: unit, om: om)
+                sample(&out, name, [], value)
+            }
+        }
+        if om { out.write("# EOF\n") }
+        return out.bytes
+    }
+
+    private static func renderExporter(_ out: inout ByteWriter, _ snapshot: Snapshot, build: BuildInfo, om: Bool) {
+        family(&out, om ? "vitals_build" : "vitals_build_info", om ? "info" : "gauge", "Vitals build information.", om: om)
+        var buildLabels = ByteWriter()
+        buildLabels.write("version=\"")
+        buildLabels.write(labelValue: build.version)
+        buildLabels.write("\",revision=\"")
+        buildLabels.write(labelValue: build.revision)
+        buildLabels.write("\",swift_version=\"")
+        buildLabels.write(labelValue: build.swiftVersion)
+        buildLabels.write("\"")
+        sample(&out, "vitals_build_info", buildLabels.bytes, 1)
+
+        family(&out, "vitals_healthy", "gauge", "1 when no critical check fails.", om: om)
+        sample(&out, "vitals_healthy", [], snapshot.isHealthy ? 1 : 0)
+        family(&out, "vitals_checks", "gauge", "Number of configured checks.", om: om)
+        sample(&out, "vitals_checks", [], Double(snapshot.checks.count))
+        family(
+            &out, "vitals_config_last_reload_successful", "gauge",
+            "Whether the last configuration reload attempt was successful.", om: om)
+        sample(&out, "vitals_config_last_reload_successful", [], snapshot.reload.successful ? 1 : 0)
+        family(
+            &out, "vitals_config_last_reload_success_timestamp_seconds", "gauge",
+            "Timestamp of the last successful configuration reload.", unit: "seconds", om: om)
+        sample(&out, "vitals_config_last_reload_success_timestamp_seconds", [], snapshot.reload.lastSuccess)
+    }
+
+    private static func family(
+        _ out: inout ByteWriter, _ name: String, _ type: String, _ help: String, unit: String? = nil, om: Bool
+    ) {
+        out.write("# HELP \(name) \(help)\n# TYPE \(name) \(type)\n")
+        if om, let unit { out.write("# UNIT \(name) \(unit)\n") }
+    }
+
+    /// A counter's header: OpenMetrics names the family without `_total`, the 0.0.4 format with it.
+    private static func counterFamily(
+        _ out: inout ByteWriter, _ name: String, _ help: String, unit: String? = nil, om: Bool
+    ) {
+        family(&out, om ? name : name + "_total", "counter", help, unit: unit, om: om)
+    }
+
+    private static func sample(_ out: inout ByteWriter, _ name: String, _ labels: [UInt8], _ value: Double) {
+        out.write(name)
+        if !labels.isEmpty {
+            out.write("{")
+            out.write(labels)
+            out.write("}")
+        }
+        out.write(" ")
+        out.write(number: value)
+        out.write("\n")
+    }
+}

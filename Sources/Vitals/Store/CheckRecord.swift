@@ -1,0 +1,76 @@
+/// Everything the store knows about one check; turns raw runs into the reported
+/// status by the policy's thresholds.
+struct CheckRecord: Sendable {
+    static let historyCapacity = 100
+    static let changeCapacity = 20
+
+    let policy: CheckPolicy
+    let created: Double
+    private(set) var status: CheckStatus = .fail
+    private(set) var output = "pending"
+    private(set) var last: CheckResult?
+    private(set) var lastSuccess: Double?
+    private(set) var expires: Double?
+    private(set) var runs: UInt64 = 0
+    private(set) var failures: [String: UInt64] = [:]
+    private(set) var histogram = LatencyHistogram()
+    private(set) var history = RingBuffer<HistoryEntry>(capacity: CheckRecord.historyCapacity)
+    private(set) var changes = RingBuffer<StatusChange>(capacity: CheckRecord.changeCapacity)
+    private var consecutiveFailures = 0
+    private var consecutiveSuccesses = 0
+
+    init(policy: CheckPolicy, created: Double) {
+        self.policy = policy
+        self.created = created
+    }
+
+    /// Applies one run. The first run sets the status directly; after that a
+    /// passing check reports `fail` only after `failureThreshold` failed runs in a
+    /// row, and a failing one reports healthy only after `successThreshold` good runs.
+    mutating func apply(_ result: CheckResult, expires: Double?) {
+        let raw = result.outcome.status
+        runs += 1
+        histogram.observe(result.duration)
+        history.append(HistoryEntry(timestamp: result.finished, status: raw, duration: result.duration))
+        if raw == .fail {
+            consecutiveFailures += 1
+            consecutiveSuccesses = 0
+            failures[(result.outcome.reason ?? .error).rawValue, default: 0] += 1
+        } else {
+            consecutiveSuccesses += 1
+            consecutiveFailures = 0
+            lastSuccess = result.finished
+        }
+
+        let previous = last == nil ? nil : status
+        let reported: CheckStatus
+        var note = ""
+        switch (previous, raw) {
+        case (nil, _):
+            reported = raw
+        case (.fail?, .fail):
+            reported = .fail
+        case (.fail?, _):
+            reported = consecutiveSuccesses >= policy.successThreshold ? raw : .fail
+            if reported == .fail {
+                note = " (passing \(consecutiveSuccesses) of \(policy.successThreshold) runs needed to recover)"
+            }
+        case (_?, .fail):
+            reported = consecutiveFailures >= policy.failureThreshold ? .fail : previous ?? .pass
+            if reported != .fail {
+                note = " (failing \(consecutiveFailures) of \(policy.failureThreshold) runs before reporting fail)"
+            }
+        case (_?, _):
+            reported = raw
+        }
+        if reported != previous {
+            changes.append(
+                StatusChange(timestamp: result.finished, from: previous, to: reported, message: result.outcome.message)
+            )
+        }
+        status = reported
+        output = result.outcome.message + note
+        last = result
+        self.expires = expires
+    }
+}

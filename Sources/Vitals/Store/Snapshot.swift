@@ -1,0 +1,83 @@
+/// An immutable picture of every check at one moment; renderers are pure functions of it.
+public struct Snapshot: Sendable {
+    /// Moves on every change of the store; equal versions mean equal content.
+    public let version: UInt64
+    /// Every check, sorted by name.
+    public let checks: [CheckSnapshot]
+    /// The outcome of the last configuration reload.
+    public let reload: ReloadStatus
+
+    /// True when no critical check fails.
+    public var isHealthy: Bool {
+        !checks.contains { $0.critical && $0.status == .fail }
+    }
+
+    /// The checks that carry `tag`, or `nil` when no check does.
+    public func checks(taggedWith tag: String) -> [CheckSnapshot]? {
+        let selected = checks.filter { $0.tags.contains(tag) }
+        return selected.isEmpty ? nil : selected
+    }
+}
+
+/// Whether the last configuration (re)load succeeded, and when one last did.
+public struct ReloadStatus: Sendable, Equatable {
+    /// `false` after a reload with an invalid file.
+    public var successful: Bool
+    /// When the configuration was last loaded successfully, in Unix seconds.
+    public var lastSuccess: Double
+
+    public init(successful: Bool, lastSuccess: Double) {
+        self.successful = successful
+        self.lastSuccess = lastSuccess
+    }
+}
+
+/// One check in a ``Snapshot``.
+public struct CheckSnapshot: Sendable, Equatable {
+    public let name: String
+    public let type: String
+    public let critical: Bool
+    public let tags: [String]
+    public let interval: Duration
+    /// The reported status, after thresholds; `fail` until the first run.
+    public let status: CheckStatus
+    /// The message of the last run (with a note while a threshold holds the status), or `pending`.
+    public let output: String
+    /// The last run, if any.
+    public let last: CheckResult?
+    /// When the last passing or warning run finished, in Unix seconds.
+    public let lastSuccess: Double?
+    /// When the result is due to be replaced, in Unix seconds.
+    public let expires: Double?
+    /// When the check was registered, in Unix seconds.
+    public let created: Double
+    /// Runs since registration.
+    public let runs: UInt64
+    /// Failed runs by reason.
+    public let failures: [String: UInt64]
+    /// Durations of all runs.
+    public let histogram: LatencyHistogram
+    /// The last runs, oldest first (at most 100).
+    public let history: [HistoryEntry]
+    /// The last changes of the reported status, oldest first.
+    public let changes: [StatusChange]
+
+    init(definition: CheckDefinition, record: CheckRecord) {
+        name = definition.name
+        type = definition.type
+        critical = definition.policy.critical
+        tags = definition.policy.tags
+        interval = definition.policy.interval
+        status = record.status
+        output = record.output
+        last = record.last
+        lastSuccess = record.lastSuccess
+        expires = record.expires
+        created = record.created
+        runs = record.runs
+        failures = record.failures
+        histogram = record.histogram
+        history = record.history.elements
+        changes = record.changes.elements
+    }
+}

@@ -1,0 +1,313 @@
+import Yams
+
+// Readers for single values. Each returns nil only after reporting why, except for a missing optional key.
+extension ConfigValidator {
+    static let durationHint = "must be a duration like 250ms, 10s, 1h30m"
+
+    // MARK: Mappings
+
+    /// Reads a mapping with string keys; a null value (`web:` with nothing under it) is an empty mapping
+    /// when `allowNull` is true. `described` is the key path used when it is not a mapping.
+    mutating func mapping(_ node: Node, scope: ConfigScope, described: String, allowNull: Bool) -> ConfigMapping? {
+        switch node {
+        case .mapping(let mapping):
+            var entries: [(name: String, key: Node, value: Node)] = []
+            for (key, value) in mapping {
+                guard case .scalar(let scalar) = key else {
+                    report(scope.message("keys must be strings"), at: key.mark)
+                    continue
+                }
+                entries.append((scalar.string, key, value))
+            }
+            return ConfigMapping(scope: scope, mark: node.mark, entries: entries)
+        case .scalar where allowNull && isNull(node):
+            return ConfigMapping(scope: scope, mark: node.mark, entries: [])
+        default:
+            report("\(described): must be a mapping", at: node.mark)
+            return nil
+        }
+    }
+
+    /// Reports every key of `mapping` not in `allowed`, at the key.
+    mutating func rejectUnknownKeys(in mapping: ConfigMapping, allowed: [String]) {
+        for entry in mapping.entries where !allowed.contains(entry.name) {
+            var message = "unknown key \"\(entry.name)\""
+            if let suggestion = closestKey(to: entry.name, in: allowed) {
+                message += "; did you mean \"\(suggestion)\"?"
+            }
+            report(mapping.scope.message(message), at: entry.key.mark)
+        }
+    }
+
+    // MARK: Keys of a mapping
+
+    /// Reads `key` of `mapping` with `convert`, applying `presence` when it is absent.
+    mutating func read<Value>(
+        _ mapping: ConfigMapping,
+        _ key: String,
+        _ presence: Presence<Value>,
+        _ convert: (inout ConfigValidator, Node, String) -> Value?
+    ) -> Value? {
+        guard let node = mapping.value(key) else {
+            switch presence {
+            case .required:
+                report(mapping.scope.message("missing required key \"\(key)\""), at: mapping.mark)
+                return nil
+            case .defaulted(let value):
+                return value
+            case .optional:
+                return nil
+            }
+        }
+        return convert(&self, node, mapping.scope.key(key))
+    }
+
+    mutating func string(_ mapping: ConfigMapping, _ key: String, _ presence: Presence<String> = .required) -> String? {
+        read(mapping, key, presence) { $0.nonEmptyString($1, at: $2) }
+    }
+
+    mutating func integer(_ mapping: ConfigMapping, _ key: String, _ presence: Presence<Int> = .required) -> Int? {
+        read(mapping, key, presence) { $0.integer($1, at: $2) }
+    }
+
+    mutating func number(_ mapping: ConfigMapping, _ key: String, _ presence: Presence<Double> = .required) -> Double? {
+        read(mapping, key, presence) { $0.number($1, at: $2) }
+    }
+
+    mutating func bool(_ mapping: ConfigMapping, _ key: String, _ presence: Presence<Bool> = .required) -> Bool? {
+        read(mapping, key, presence) { $0.bool($1, at: $2) }
+    }
+
+    /// A duration that must be longer than zero.
+    mutating func positiveDuration(
+        _ mapping: ConfigMapping,
+        _ key: String,
+        _ presence: Presence<Duration> = .required
+    ) -> Duration? {
+        read(mapping, key, presence) { validator, node, keyPath in
+            guard let duration = validator.duration(node, at: keyPath) else { return nil }
+            guard duration > .zero else {
+                validator.report("\(keyPath): must be longer than 0s", at: node.mark)
+                return nil
+            }
+            return duration
+        }
+    }
+
+    /// A duration that may be zero.
+    mutating func duration(
+        _ mapping: ConfigMapping,
+        _ key: String,
+        _ presence: Presence<Duration> = .required
+    ) -> Duration? {
+        read(mapping, key, presence) { $0.duration($1, at: $2) }
+    }
+
+    mutating func stringList(
+        _ mapping: ConfigMapping,
+        _ key: String,
+        _ presence: Presence<[String]> = .required
+    ) -> [String]? {
+        read(mapping, key, presence) { $0.stringList($1, at: $2) }
+    }
+
+    /// A failure or success threshold: an integer of at least 1.
+    mutating func threshold(_ mapping: ConfigMapping, _ key: String, _ presence: Presence<Int>) -> Int? {
+        guard let value = integer(mapping, key, presence) else { return nil }
+        guard value >= 1 else {
+            report(mapping, key, "must be at least 1")
+            return nil
+        }
+        return value
+    }
+
+    /// A number in 0...100.
+    mutating func percent(_ mapping: ConfigMapping, _ key: String, _ presence: Presence<Double>) -> Double? {
+        guard let value = number(mapping, key, presence) else { return nil }
+        guard (0...100).contains(value) else {
+            report(mapping, key, "must be between 0 and 100")
+            return nil
+        }
+        return value
+    }
+
+    /// An integer of at least 0.
+    mutating func count(_ mapping: ConfigMapping, _ key: String, _ presence: Presence<Int>) -> Int? {
+        guard let value = integer(mapping, key, presence) else { return nil }
+        guard value >= 0 else {
+            report(mapping, key, "must not be negative")
+            return nil
+        }
+        return value
+    }
+
+    /// A mapping of header names to values, in file order.
+    mutating func headerFields(
+        _ mapping: ConfigMapping,
+        _ key: String,
+        _ presence: Presence<[HeaderField]>
+    ) -> [HeaderField]? {
+        read(mapping, key, presence) { validator, node, keyPath in
+            let scope = ConfigScope.section(keyPath)
+            guard let headers = validator.mapping(node, scope: scope, described: keyPath, allowNull: true) else {
+                return nil
+            }
+            var fields: [HeaderField] = []
+            var valid = true
+            for entry in headers.entries {
+                let fieldPath = scope.key(entry.name)
+                guard HeaderField.isValidName(entry.name) else {
+                    validator.report(
+                        "\(fieldPath): is not a valid header name (use letters, digits and !#$%&'*+-.^_`|~)",
+                        at: entry.key.mark
+                    )
+                    valid = false
+                    continue
+                }
+                guard case .scalar(let scalar) = entry.value, !validator.isNull(entry.value) else {
+                    validator.report("\(fieldPath): must be a string", at: entry.value.mark)
+                    valid = false
+                    continue
+                }
+                guard HeaderField.isValidValue(scalar.string) else {
+                    validator.report(
+                        "\(fieldPath): must not contain line breaks or control characters",
+                        at: entry.value.mark
+                    )
+                    valid = false
+                    continue
+                }
+                fields.append(HeaderField(name: entry.name, value: scalar.string))
+            }
+            return valid ? fields : nil
+        }
+    }
+
+    /// Reports that `key` must not be greater than `higherKey`, at `key` when the mapping sets it, else at
+    /// `higherKey` (then saying it must not be less than `key`).
+    mutating func requireOrder<Value: Comparable>(
+        _ mapping: ConfigMapping,
+        _ key: String,
+        _ value: Value?,
+        notGreaterThan higherKey: String,
+        _ higherValue: Value?,
+        describe: (Value) -> String
+    ) {
+        guard let value, let higherValue, value > higherValue else { return }
+        if mapping.contains(key) {
+            report(mapping, key, "must not be greater than \(higherKey) (\(describe(higherValue)))")
+        } else {
+            report(mapping, higherKey, "must not be less than \(key) (\(describe(value)))")
+        }
+    }
+
+    // MARK: Single nodes
+
+    func isNull(_ node: Node) -> Bool {
+        guard case .scalar = node else { return false }
+        return tagName(node) == .null
+    }
+
+    /// The resolved tag: `.str` for `"10"`, `.int` for `10`, `.null` for `~` or nothing.
+    func tagName(_ node: Node) -> Tag.Name {
+        Tag.Name(rawValue: node.tag.rawValue)
+    }
+
+    /// Any scalar but null, as written: `name: 123` is the string "123".
+    mutating func string(_ node: Node, at keyPath: String) -> String? {
+        guard case .scalar(let scalar) = node, !isNull(node) else {
+            report("\(keyPath): must be a string", at: node.mark)
+            return nil
+        }
+        return scalar.string
+    }
+
+    mutating func nonEmptyString(_ node: Node, at keyPath: String) -> String? {
+        guard let text = string(node, at: keyPath) else { return nil }
+        guard !text.isEmpty else {
+            report("\(keyPath): must not be empty", at: node.mark)
+            return nil
+        }
+        return text
+    }
+
+    mutating func integer(_ node: Node, at keyPath: String) -> Int? {
+        guard case .scalar(let scalar) = node, tagName(node) == .int, let value = Int(scalar.string) else {
+            report("\(keyPath): must be an integer", at: node.mark)
+            return nil
+        }
+        return value
+    }
+
+    mutating func number(_ node: Node, at keyPath: String) -> Double? {
+        guard case .scalar(let scalar) = node, tagName(node) == .int || tagName(node) == .float,
+            let value = Double(scalar.string), value.isFinite
+        else {
+            report("\(keyPath): must be a number", at: node.mark)
+            return nil
+        }
+        return value
+    }
+
+    /// Only `true` and `false` (any case): YAML 1.1's yes/no/on/off are too easy to write by accident.
+    mutating func bool(_ node: Node, at keyPath: String) -> Bool? {
+        if case .scalar(let scalar) = node, tagName(node) == .bool {
+            switch scalar.string.lowercased() {
+            case "true": return true
+            case "false": return false
+            default: break
+            }
+        }
+        report("\(keyPath): must be true or false", at: node.mark)
+        return nil
+    }
+
+    mutating func duration(_ node: Node, at keyPath: String) -> Duration? {
+        guard case .scalar(let scalar) = node, let duration = parseDuration(scalar.string) else {
+            report("\(keyPath): \(Self.durationHint)", at: node.mark)
+            return nil
+        }
+        return duration
+    }
+
+    mutating func stringList(_ node: Node, at keyPath: String) -> [String]? {
+        guard case .sequence(let sequence) = node else {
+            report("\(keyPath): must be a list of strings", at: node.mark)
+            return nil
+        }
+        var values: [String] = []
+        var valid = true
+        for (index, item) in sequence.enumerated() {
+            if let value = nonEmptyString(item, at: "\(keyPath)[\(index)]") {
+                values.append(value)
+            } else {
+                valid = false
+            }
+        }
+        return valid ? values : nil
+    }
+
+    // MARK: Suggestions
+
+    /// The allowed key a typo most likely meant: at most two edits away, and closer than half its length.
+    private func closestKey(to key: String, in allowed: [String]) -> String? {
+        let candidates = allowed.map { ($0, editDistance(key, $0)) }
+            .filter { $0.1 <= 2 && $0.1 * 2 < max($0.0.count, 1) }
+        return candidates.min { $0.1 < $1.1 }?.0
+    }
+
+    private func editDistance(_ lhs: String, _ rhs: String) -> Int {
+        let left = Array(lhs)
+        let right = Array(rhs)
+        var previous = Array(0...right.count)
+        for (i, leftCharacter) in left.enumerated() {
+            var current = [i + 1]
+            for (j, rightCharacter) in right.enumerated() {
+                let substitution = previous[j] + (leftCharacter == rightCharacter ? 0 : 1)
+                current.append(min(previous[j + 1] + 1, current[j] + 1, substitution))
+            }
+            previous = current
+        }
+        return previous[right.count]
+    }
+}

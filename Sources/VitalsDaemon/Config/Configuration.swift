@@ -1,0 +1,68 @@
+/// The validated, immutable contents of a configuration file.
+///
+/// Made by ``ConfigLoader``; ``Configuration/default`` is used when no file is given.
+struct Configuration: Sendable, Equatable {
+    var global: GlobalSettings
+    var web: WebSettings
+    var environment: EnvironmentSettings
+    var watchdog: WatchdogSettings
+    var checks: [CheckSpec]
+
+    init(
+        global: GlobalSettings = GlobalSettings(),
+        web: WebSettings = WebSettings(),
+        environment: EnvironmentSettings = EnvironmentSettings(),
+        watchdog: WatchdogSettings = WatchdogSettings(),
+        checks: [CheckSpec]
+    ) {
+        self.global = global
+        self.web = web
+        self.environment = environment
+        self.watchdog = watchdog
+        self.checks = checks
+    }
+
+    /// The embedded checks: free space of `/`, available memory and load average, with every default.
+    static let `default`: Configuration = {
+        let global = GlobalSettings()
+        func check(_ name: String, _ settings: CheckSettings) -> CheckSpec {
+            CheckSpec(
+                name: name,
+                type: settings.typeName,
+                interval: global.interval,
+                timeout: global.timeout,
+                failureThreshold: global.failureThreshold,
+                successThreshold: global.successThreshold,
+                critical: ConfigDefaults.critical,
+                tags: [],
+                settings: settings,
+                line: 0,
+                column: 0
+            )
+        }
+        return Configuration(
+            global: global,
+            checks: [
+                check(
+                    "disk_root",
+                    .disk(
+                        path: ConfigDefaults.diskPath,
+                        warnFreePercent: ConfigDefaults.diskWarnFreePercent,
+                        failFreePercent: ConfigDefaults.diskFailFreePercent
+                    )
+                ),
+                check(
+                    "memory",
+                    .memory(
+                        warnAvailablePercent: ConfigDefaults.memoryWarnAvailablePercent,
+                        failAvailablePercent: ConfigDefaults.memoryFailAvailablePercent
+                    )
+                ),
+                check(
+                    "load",
+                    .load(warnPerCPU: ConfigDefaults.loadWarnPerCPU, failPerCPU: ConfigDefaults.loadFailPerCPU)
+                ),
+            ]
+        )
+    }()
+}

@@ -1,0 +1,42 @@
+/// A `host:port` pair: `127.0.0.1:8080`, `[::1]:53`, `example.com:443`.
+struct HostPort: Sendable, Equatable, CustomStringConvertible {
+    /// The host without brackets: `::1`, not `[::1]`.
+    var host: String
+    /// 1...65535.
+    var port: Int
+
+    init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `HOST:PORT`; an IPv6 host must be in brackets. Returns nil for anything else.
+    init?(_ text: String) {
+        let host: Substring
+        let portText: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":"), host.contains(":") else { return nil }
+            portText = rest.dropFirst()
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { return nil }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+            guard !host.contains(":") else { return nil }
+        }
+        guard !host.isEmpty,
+            !host.contains(where: { $0.isWhitespace || $0 == "/" || $0 == "[" || $0 == "]" }),
+            !portText.isEmpty, portText.count <= 5,
+            portText.allSatisfy({ ("0"..."9").contains($0) }),
+            let port = Int(portText), (1...65535).contains(port)
+        else { return nil }
+        self.host = String(host)
+        self.port = port
+    }
+
+    var description: String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}

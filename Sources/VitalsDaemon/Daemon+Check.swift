@@ -1,0 +1,102 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+public import Logging
+import Vitals
+
+extension Daemon {
+    /// The output formats of `vitals check`.
+    public enum CheckFormat: String, Sendable, CaseIterable {
+        case text
+        case json
+    }
+
+    /// Runs every check once (or those with one of `tags`), prints the results and
+    /// returns 0 when no critical check failed, 1 when one did, 2 on a configuration error.
+    public static func check(configFile: String?, format: CheckFormat, tags: [String], logger: Logger) async -> Int32 {
+        let source = ConfigSource(path: configFile)
+        let context = ProbeContext()
+        let definitions: [CheckDefinition]
+        do {
+            let configuration = try source.load()
+            definitions = try CheckFactory(context: context).definitions(for: configuration, path: source.displayPath)
+                .filter { tags.isEmpty || !Set($0.policy.tags).isDisjoint(with: tags) }
+        } catch {
+            for diagnostic in error.diagnostics { printError(diagnostic.description) }
+            await context.shutdown()
+            return ExitCode.usage
+        }
+        let store = ResultStore()
+        let slots = store.replace(with: definitions)
+        await withTaskGroup(of: Void.self) { group in
+            for slot in slots {
+                group.addTask {
+                    await CheckRunner.run(slot.definition, clock: ContinuousClock(), logger: logger) { outcome, elapsed in
+                        let result = CheckResult(
+                            outcome: outcome, finished: store.wallClock.now(), duration: elapsed.inSeconds)
+                        store.record(result, for: slot, expires: nil)
+                    }
+                }
+            }
+        }
+        await context.shutdown()
+        let snapshot = store.snapshot()
+        switch format {
+        case .text: print(CheckReport.text(snapshot.checks), terminator: "")
+        case .json:
+            let prefix = HealthJSONRenderer.renderDocumentPrefix(
+                healthy: snapshot.isHealthy, hostname: hostname(), timestamp: store.wallClock.now())
+            let bytes = prefix + HealthJSONRenderer.renderResults(snapshot.checks) + HealthJSONRenderer.documentSuffix
+            print(String(decoding: bytes, as: UTF8.self), terminator: "")
+        }
+        return snapshot.isHealthy ? ExitCode.success : ExitCode.checkFailed
+    }
+
+    /// Validates a configuration file; prints a summary (exit 0) or every error (exit 2).
+    public static func checkConfig(path: String) async -> Int32 {
+        let configuration: Configuration
+        let context = ProbeContext()
+        do {
+            configuration = try ConfigLoader.load(path: path)
+            _ = try CheckFactory(context: context).definitions(for: configuration, path: path)
+        } catch {
+            for diagnostic in error.diagnostics { printError(diagnostic.description) }
+            await context.shutdown()
+            return ExitCode.usage
+        }
+        await context.shutdown()
+        let critical = configuration.checks.filter(\.critical).count
+        print("\(path): OK, \(configuration.checks.count) checks (\(critical) critical)")
+        return ExitCode.success
+    }
+}
+
+/// The table `vitals check` prints.
+enum CheckReport {
+    static func text(_ checks: [CheckSnapshot]) -> String {
+        let rows = checks.map { check in
+            [
+                check.status.rawValue.uppercased(), check.name, check.type,
+                check.last.map { formatSeconds($0.duration) } ?? "-", check.critical ? "" : "(non-critical) ",
+                check.output,
+            ]
+        }
+        let nameWidth = max(5, rows.map { $0[1].count }.max() ?? 0)
+        let typeWidth = max(4, rows.map { $0[2].count }.max() ?? 0)
+        var out = pad("STATUS", 7) + pad("CHECK", nameWidth + 2) + pad("TYPE", typeWidth + 2) + pad("TIME", 10) + "OUTPUT\n"
+        for row in rows {
+            out += pad(row[0], 7) + pad(row[1], nameWidth + 2) + pad(row[2], typeWidth + 2) + pad(row[3], 10)
+            out += row[4] + row[5] + "\n"
+        }
+        return out
+    }
+
+    private static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+    }
+
+    static func formatSeconds(_ seconds: Double) -> String {
+        if seconds < 1 { return "\((seconds * 10_000).rounded() / 10) ms" }
+        return "\((seconds * 100).rounded() / 100) s"
+    }
+}

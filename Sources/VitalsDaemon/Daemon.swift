@@ -1,0 +1,142 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Hummingbird
+public import Logging
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+import Vitals
+import VitalsHTTP
+
+/// The `vitals` commands: `serve`, `check` and `check-config`.
+public enum Daemon {
+    /// Exit codes of the commands.
+    public enum ExitCode {
+        public static let success: Int32 = 0
+        public static let checkFailed: Int32 = 1
+        public static let usage: Int32 = 2
+    }
+
+    /// Runs the daemon until SIGTERM or SIGINT.
+    /// - Returns: the process exit code.
+    public static func serve(_ options: DaemonOptions, logger: Logger) async -> Int32 {
+        guard let address = ListenAddress(options.listenAddress) else {
+            printError("vitals: --web.listen-address: expected HOST:PORT, got \"\(options.listenAddress)\"")
+            return ExitCode.usage
+        }
+        let source = ConfigSource(path: options.configFile)
+        let context = ProbeContext()
+        let factory = CheckFactory(context: context)
+        let configuration: Configuration
+        let definitions: [CheckDefinition]
+        do {
+            configuration = try source.load()
+            definitions = try factory.definitions(for: configuration, path: source.displayPath)
+        } catch {
+            for diagnostic in error.diagnostics { printError(diagnostic.description) }
+            await context.shutdown()
+            return ExitCode.usage
+        }
+
+        let store = ResultStore()
+        store.replace(with: definitions)
+        let scheduler = Scheduler(store: store, clock: ContinuousClock(), logger: logger)
+        let reloaderBox = ReloaderBox()
+        let endpoints = HealthEndpoints(
+            store: store,
+            options: endpointOptions(configuration),
+            onPing: { scheduler.runSoon($0) },
+            onReload: options.enableLifecycle ? { @Sendable in reloaderBox.reloader?.reload() ?? .reloaded } : nil
+        )
+        let reloader = Reloader(
+            source: source, factory: factory, scheduler: scheduler, endpoints: endpoints, logger: logger)
+        reloaderBox.set(reloader)
+
+        let router = Router()
+        endpoints.addRoutes(to: router)
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil),
+            onServerRunning: { channel in
+                logger.info(
+                    "Listening",
+                    metadata: [
+                        "address": "\(address.host):\(channel.localAddress?.port ?? address.port)",
+                        "checks": "\(definitions.count)", "config": "\(source.displayPath)",
+                    ])
+            },
+            logger: logger
+        )
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: app),
+                    .init(service: scheduler),
+                    .init(service: ReloadSignalService(reloader: reloader)),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        do {
+            try await group.run()
+        } catch {
+            logger.error("Stopped with an error", metadata: ["error": "\(error)"])
+            await context.shutdown()
+            return ExitCode.checkFailed
+        }
+        await context.shutdown()
+        logger.info("Stopped")
+        return ExitCode.success
+    }
+
+    static func endpointOptions(_ configuration: Configuration) -> HealthEndpointsOptions {
+        HealthEndpointsOptions(
+            failureStatus: configuration.web.failureStatus,
+            headers: configuration.web.headers.map { ($0.name, $0.value) },
+            build: BuildVersion.buildInfo,
+            hostname: hostname()
+        )
+    }
+
+    static func hostname() -> String {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let status = buffer.withUnsafeMutableBufferPointer { pointer in
+            pointer.withMemoryRebound(to: CChar.self) { chars in
+                guard let base = chars.baseAddress else { return Int32(-1) }
+                return gethostname(base, chars.count - 1)
+            }
+        }
+        guard status == 0 else { return "localhost" }
+        return String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
+    }
+
+    static func printError(_ line: String) {
+        StandardError.write(line: line)
+    }
+}
+
+/// Lets the `/-/reload` route reach the reloader, which is built after the routes.
+private final class ReloaderBox: Sendable {
+    private let value = Mutex<Reloader?>(nil)
+    var reloader: Reloader? { value.withLock { $0 } }
+    func set(_ reloader: Reloader) { value.withLock { $0 = reloader } }
+}
+
+/// Reloads the configuration on SIGHUP.
+private struct ReloadSignalService: Service {
+    let reloader: Reloader
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        for await _ in signals.cancelOnGracefulShutdown() {
+            _ = reloader.reload()
+        }
+    }
+}

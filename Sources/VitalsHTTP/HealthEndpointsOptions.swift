@@ -1,0 +1,30 @@
+public import Vitals
+
+/// Settings of the endpoints that may change on a reload.
+public struct HealthEndpointsOptions: Sendable, Equatable {
+    /// The status of `/health` while a critical check fails (default 500).
+    public var failureStatus: Int
+    /// Extra response headers on `/health`.
+    public var headers: [(name: String, value: String)]
+    /// What `vitals_build_info` says.
+    public var build: BuildInfo
+    /// The `hostname` field of `/health`.
+    public var hostname: String
+
+    public init(
+        failureStatus: Int = 500,
+        headers: [(name: String, value: String)] = [],
+        build: BuildInfo,
+        hostname: String
+    ) {
+        self.failureStatus = failureStatus
+        self.headers = headers
+        self.build = build
+        self.hostname = hostname
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.failureStatus == rhs.failureStatus && lhs.build == rhs.build && lhs.hostname == rhs.hostname
+            && lhs.headers.map(\.name) == rhs.headers.map(\.name) && lhs.headers.map(\.value) == rhs.headers.map(\.value)
+    }
+}

@@ -1,0 +1,127 @@
+import NIOCore
+import Vitals
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Helpers shared by the probes: short human formats and small file reads.
+enum ProbeSupport {
+    /// `value` with at most `digits` decimals and no trailing zeros: `12`, `12.5`, `0.25`.
+    static func decimal(_ value: Double, digits: Int = 1) -> String {
+        guard value.isFinite else { return "\(value)" }
+        var scale: Int64 = 1
+        for _ in 0..<digits { scale *= 10 }
+        let scaled = Int64((abs(value) * Double(scale)).rounded())
+        let sign = value < 0 && scaled != 0 ? "-" : ""
+        var text = "\(sign)\(scaled / scale)"
+        var fraction = String(scaled % scale)
+        fraction = String(repeating: "0", count: digits - fraction.count) + fraction
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        if !fraction.isEmpty { text += "." + fraction }
+        return text
+    }
+
+    /// A percentage: `12%`, `9.5%`.
+    static func percent(_ value: Double) -> String {
+        decimal(value) + "%"
+    }
+
+    /// A byte count in binary units: `512 B`, `5.1 GiB`, `40 GiB`.
+    static func bytes(_ value: Double) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
+        var scaled = value
+        var unit = 0
+        while abs(scaled) >= 1024, unit < units.count - 1 {
+            scaled /= 1024
+            unit += 1
+        }
+        return "\(decimal(scaled)) \(units[unit])"
+    }
+
+    /// A duration in seconds: `0.4 ms`, `3.1 ms`, `3.2 s`, `4m 12s`, `3h 20m`, `2d 3h`.
+    static func seconds(_ value: Double) -> String {
+        if value < 1 { return "\(decimal(value * 1000)) ms" }
+        if value < 60 { return "\(decimal(value)) s" }
+        let whole = Int64(value.rounded(.down))
+        if whole < 3600 { return "\(whole / 60)m \(whole % 60)s" }
+        if whole < 86400 { return "\(whole / 3600)h \(whole % 3600 / 60)m" }
+        return "\(whole / 86400)d \(whole % 86400 / 3600)h"
+    }
+
+    /// A `Duration` in the form of ``seconds(_:)``.
+    static func duration(_ value: Duration) -> String {
+        seconds(value.inSeconds)
+    }
+
+    /// `bytes` decoded as UTF-8 with control characters as spaces, trimmed, and cut to `limit`
+    /// characters with an ellipsis.
+    static func printable(_ bytes: some Collection<UInt8>, limit: Int = 64) -> String {
+        var text = String(decoding: bytes, as: UTF8.self)
+        text = String(
+            String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 })
+        )
+        text = trimmed(text[...])
+        return text.count > limit ? text.prefix(limit) + "…" : text
+    }
+
+    /// `text` without leading and trailing whitespace.
+    static func trimmed(_ text: Substring) -> String {
+        String(text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+    }
+
+    /// Waits for a connection attempt, giving up at once when the task is cancelled; a
+    /// connection that completes after that is closed.
+    static func cancellableConnect(_ connecting: EventLoopFuture<any Channel>) async throws -> any Channel {
+        let promise = connecting.eventLoop.makePromise(of: (any Channel).self)
+        connecting.cascade(to: promise)
+        return try await withTaskCancellationHandler {
+            try await promise.futureResult.get()
+        } onCancel: {
+            // Completing a promise twice is a no-op in NIO, so the race with the connect is harmless.
+            promise.fail(CancellationError())
+            connecting.whenSuccess { $0.close(promise: nil) }
+        }
+    }
+
+    /// The status of a measured value against its warning and failure thresholds: below them
+    /// when lower is worse (free space), above them otherwise (load).
+    static func status(of value: Double, warn: Double, fail: Double, lowerIsWorse: Bool) -> CheckStatus {
+        let crosses = { (threshold: Double) in lowerIsWorse ? value < threshold : value > threshold }
+        if crosses(fail) { return .fail }
+        if crosses(warn) { return .warn }
+        return .pass
+    }
+
+    /// The system's description of an `errno` value, e.g. `No such file or directory`.
+    static func errnoDescription(_ code: Int32) -> String {
+        guard let text = strerror(code) else { return "error \(code)" }
+        return String(cString: text)
+    }
+
+    /// Reads a small file, such as one in `/proc`, whose size `stat` does not tell.
+    /// - Throws: ``CheckFailure`` with reason `error` when the file cannot be read.
+    static func readSmallFile(_ path: String, limit: Int = 1 << 20) throws(CheckFailure) -> String {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw CheckFailure(.error, "cannot read \(path): \(errnoDescription(errno))")
+        }
+        defer { close(descriptor) }
+        var contents: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        while contents.count < limit {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw CheckFailure(.error, "cannot read \(path): \(errnoDescription(errno))")
+            }
+            if count == 0 { break }
+            contents.append(contentsOf: chunk[..<count])
+        }
+        return String(decoding: contents, as: UTF8.self)
+    }
+}

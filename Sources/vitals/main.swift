@@ -1,0 +1,131 @@
+import ArgumentParser
+import Logging
+import VitalsDaemon
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Vitals: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vitals",
+        abstract: "A health-check exporter: runs checks and serves them to Prometheus, load balancers and systemd.",
+        version: "vitals \(BuildVersion.version) (revision \(BuildVersion.revision), Swift \(BuildVersion.swiftVersion))",
+        subcommands: [Serve.self, Check.self, CheckConfig.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+struct LoggingOptions: ParsableArguments {
+    @Option(name: .customLong("log.level"), help: "Least severe level logged: debug, info, warn, error.")
+    var level: String = "info"
+
+    @Option(name: .customLong("log.format"), help: "Log line format: logfmt or json.")
+    var format: String = "logfmt"
+
+    func validate() throws {
+        guard Self.levels[level] != nil else {
+            throw ValidationError("--log.level must be one of debug, info, warn, error")
+        }
+        guard LogFormat(rawValue: format) != nil else {
+            throw ValidationError("--log.format must be logfmt or json")
+        }
+    }
+
+    static let levels: [String: Logger.Level] = [
+        "debug": .debug, "info": .info, "warn": .warning, "warning": .warning, "error": .error,
+    ]
+
+    func makeLogger() -> Logger {
+        let level = Self.levels[level] ?? .info
+        let format = LogFormat(rawValue: format) ?? .logfmt
+        return Logger(label: "vitals") { label in VitalsLogHandler(label: label, level: level, format: format) }
+    }
+
+    var logLevel: Logger.Level { Self.levels[level] ?? .info }
+    var logFormat: LogFormat { LogFormat(rawValue: format) ?? .logfmt }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the checks and serve the results (the default).")
+
+    @Option(name: .customLong("config.file"), help: "The YAML configuration; without it the default checks run.")
+    var configFile: String?
+
+    @Option(name: .customLong("web.listen-address"), help: "Address to listen on.")
+    var listenAddress: String = "127.0.0.1:9469"
+
+    @Flag(name: .customLong("web.enable-lifecycle"), help: "Enable POST /-/reload.")
+    var enableLifecycle = false
+
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        let options = DaemonOptions(
+            configFile: configFile, listenAddress: listenAddress, enableLifecycle: enableLifecycle,
+            logLevel: logging.logLevel, logFormat: logging.logFormat)
+        let code = await Daemon.serve(options, logger: logging.makeLogger())
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+struct Check: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run every check once and print the results; exit 1 when a critical check fails.")
+
+    @Option(name: .customLong("config.file"), help: "The YAML configuration; without it the default checks run.")
+    var configFile: String?
+
+    @Option(help: "Output format: text or json.")
+    var format: String = "text"
+
+    @Option(name: .customLong("tag"), help: "Only run checks with this tag (repeatable).")
+    var tags: [String] = []
+
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        guard Daemon.CheckFormat(rawValue: format) != nil else {
+            throw ValidationError("--format must be text or json")
+        }
+    }
+
+    func run() async throws {
+        let code = await Daemon.check(
+            configFile: configFile, format: Daemon.CheckFormat(rawValue: format) ?? .text, tags: tags,
+            logger: logging.makeLogger())
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+struct CheckConfig: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config", abstract: "Validate a configuration file; exit 2 with every error if invalid.")
+
+    @Option(name: .customLong("config.file"), help: "The YAML configuration to validate.")
+    var configFile: String
+
+    func run() async throws {
+        let code = await Daemon.checkConfig(path: configFile)
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+// ArgumentParser exits 64 on a usage error; the contract (like most exporters) says 2.
+do {
+    var command = try Vitals.parseAsRoot()
+    switch command {
+    case let serve as Serve: try await serve.run()
+    case let check as Check: try await check.run()
+    case let checkConfig as CheckConfig: try await checkConfig.run()
+    default: try command.run()
+    }
+} catch {
+    let code = Vitals.exitCode(for: error)
+    if code == .validationFailure {
+        let message = Vitals.fullMessage(for: error)
+        StandardError.write(line: message)
+        exit(2)
+    }
+    Vitals.exit(withError: error)
+}

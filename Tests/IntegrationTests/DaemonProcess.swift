@@ -1,0 +1,167 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Synchronization
+import Testing
+
+/// A wait in a test took longer than its bound.
+struct TimedOut: Error, CustomStringConvertible {
+    let what: String
+    var description: String { "timed out waiting for \(what)" }
+}
+
+/// Polls `condition` every 20 ms until it holds; throws after `limit`. Waits for
+/// asynchronous work; never used to assert how long something took.
+func waitUntil(
+    _ what: String, limit: Duration = .seconds(15), _ condition: () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now.advanced(by: limit)
+    while try await !condition() {
+        guard ContinuousClock.now < deadline else { throw TimedOut(what: what) }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}
+
+/// The `vitals` binary the build produced: `VITALS_BINARY`, or next to the test bundle.
+func vitalsBinary() throws -> String {
+    if let path = ProcessInfo.processInfo.environment["VITALS_BINARY"], !path.isEmpty { return path }
+    let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    let candidate = bundle.appendingPathComponent("vitals").path
+    guard FileManager.default.isExecutableFile(atPath: candidate) else {
+        throw TimedOut(what: "a vitals binary (set VITALS_BINARY or run `make test`)")
+    }
+    return candidate
+}
+
+/// A temporary folder removed when the test ends.
+final class TemporaryDirectory: Sendable {
+    let path: String
+
+    init() throws {
+        path = NSTemporaryDirectory() + "vitals-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    /// Writes `contents` to `name` in the folder and returns its path.
+    @discardableResult
+    func write(_ name: String, _ contents: String, executable: Bool = false) throws -> String {
+        let file = path + "/" + name
+        try contents.write(toFile: file, atomically: true, encoding: .utf8)
+        if executable { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: file) }
+        return file
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Output of a finished `vitals` command.
+struct CommandResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs `vitals` with `arguments` to completion.
+func runVitals(_ arguments: [String]) async throws -> CommandResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try vitalsBinary())
+    process.arguments = arguments
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    async let stdout = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
+    async let stderr = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
+    let (outData, errData) = await (stdout, stderr)
+    try await waitUntil("vitals \(arguments.first ?? "") to exit", limit: .seconds(60)) { !process.isRunning }
+    return CommandResult(
+        status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+        stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// A running `vitals serve`, stopped (SIGKILL if need be) when released.
+final class DaemonProcess: Sendable {
+    let process: Process
+    private let log = Locked("")
+    private let portBox = Locked<Int?>(nil)
+
+    /// Starts `vitals serve` on a free loopback port with `config` (YAML text) and waits until it listens.
+    init(config: String?, in directory: TemporaryDirectory, extraArguments: [String] = []) async throws {
+        var arguments = ["serve", "--web.listen-address", "127.0.0.1:0", "--log.level", "debug"]
+        if let config {
+            arguments += ["--config.file", try directory.write("vitals-\(UUID().uuidString).yml", config)]
+        }
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: try vitalsBinary())
+        process.arguments = arguments + extraArguments
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        let log = self.log
+        err.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            log.withLock { $0 += String(decoding: data, as: UTF8.self) }
+        }
+        try process.run()
+        let portBox = self.portBox
+        try await waitUntil("vitals to listen") {
+            let text = log.withLock { $0 }
+            guard process.isRunning else { throw TimedOut(what: "vitals exited early: \(text)") }
+            guard let line = text.split(separator: "\n").first(where: { $0.contains("msg=Listening") }),
+                let address = line.split(separator: " ").first(where: { $0.hasPrefix("address=") }),
+                let port = Int(address.split(separator: ":").last ?? "")
+            else { return false }
+            portBox.withLock { $0 = port }
+            return true
+        }
+    }
+
+    var port: Int { portBox.withLock { $0 ?? 0 } }
+    var logText: String { log.withLock { $0 } }
+    var pid: Int32 { process.processIdentifier }
+
+    /// GETs (or POSTs) `path` and returns status, headers and body.
+    func request(
+        _ path: String, method: HTTPMethod = .GET, headers: [(String, String)] = []
+    ) async throws -> (status: Int, headers: HTTPHeaders, body: String) {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 32 << 20)
+        return (Int(response.status.code), response.headers, String(buffer: body))
+    }
+
+    /// The parsed `/health` document.
+    func health(_ path: String = "/health") async throws -> (status: Int, json: [String: Any]) {
+        let response = try await request(path)
+        let json = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any] ?? [:]
+        return (response.status, json)
+    }
+
+    /// The result for check `name` in `/health`.
+    func result(_ name: String) async throws -> [String: Any]? {
+        let results = try await health().json["results"] as? [[String: Any]] ?? []
+        return results.first { $0["checker"] as? String == name }
+    }
+
+    /// Sends `signal` and waits for the process to exit; returns its status.
+    func stop(signal: Int32 = SIGTERM, limit: Duration = .seconds(10)) async throws -> Int32 {
+        kill(process.processIdentifier, signal)
+        try await waitUntil("vitals to exit", limit: limit) { !process.isRunning }
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}
+
+/// A value shared between a test and callbacks, behind a lock.
+final class Locked<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+    init(_ value: Value) { mutex = Mutex(value) }
+    func withLock<T>(_ body: (inout Value) -> T) -> T { mutex.withLock { body(&$0) } }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import NIOHTTP1
+import Testing
+
+/// Checks `/metrics` with the real parsers: promtool (0.0.4) and prometheus-client's strict OpenMetrics parser.
+@Suite(.tags(.integration)) struct MetricsFormatTests {
+    private static let openMetricsAccept =
+        "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+
+    private func startDaemon(_ directory: TemporaryDirectory) async throws -> DaemonProcess {
+        let fail = try directory.write("fail.sh", "#!/bin/sh\necho 'CRITICAL - \"quoted\" \\\\ x'\nexit 2\n", executable: true)
+        let warn = try directory.write("warn.sh", "#!/bin/sh\necho 'WARNING - meh'\nexit 1\n", executable: true)
+        let config = """
+            checks:
+              - {name: root, type: disk, path: /, warn_free_percent: 0, fail_free_percent: 0, interval: 1s, timeout: 1s}
+              - {name: broken.one, type: exec, command: ["\(fail)"], critical: false, interval: 1s, timeout: 1s}
+              - {name: meh-warn, type: exec, command: ["\(warn)"], interval: 1s, timeout: 1s}
+              - {name: never_run, type: heartbeat, ttl: 1h, interval: 1h, timeout: 1s}
+            """
+        let daemon = try await DaemonProcess(config: config, in: directory)
+        try await waitUntil("two runs of every check") {
+            let metrics = try await daemon.request("/metrics").body
+            return metrics.split(separator: "\n").filter { $0.hasPrefix("healthcheck_runs_total{") && $0.hasSuffix(" 2") }
+                .count >= 3
+        }
+        return daemon
+    }
+
+    /// Runs a command with `input` on stdin; returns its exit status and output.
+    private func pipe(_ input: String, to arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        let stdin = Pipe()
+        let output = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func prometheusTextPassesPromtool() async throws {
+        let directory = try TemporaryDirectory()
+        let daemon = try await startDaemon(directory)
+        let response = try await daemon.request("/metrics")
+        #expect(response.headers.first(name: "Content-Type") == "text/plain; version=0.0.4; charset=utf-8")
+        let (status, output) = try pipe(response.body, to: ["promtool", "check", "metrics"])
+        #expect(status == 0)
+        #expect(output.isEmpty, "promtool: \(output)")
+    }
+
+    @Test func openMetricsPassesTheStrictParser() async throws {
+        let directory = try TemporaryDirectory()
+        let daemon = try await startDaemon(directory)
+        let response = try await daemon.request("/metrics", headers: [("Accept", Self.openMetricsAccept)])
+        #expect(response.headers.first(name: "Content-Type") == "application/openmetrics-text; version=1.0.0; charset=utf-8")
+        #expect(response.body.hasSuffix("# EOF\n"))
+        let (status, output) = try pipe(response.body, to: [try venvPython(), try script("check-openmetrics.py")])
+        #expect(status == 0, "\(output)")
+    }
+
+    @Test func gzippedOpenMetricsDecompressesAndParses() async throws {
+        let directory = try TemporaryDirectory()
+        let daemon = try await startDaemon(directory)
+        let (curlStatus, body) = try pipe(
+            "",
+            to: [
+                "curl", "-sS", "--compressed", "-H", "Accept: \(Self.openMetricsAccept)",
+                "-w", "%{content_type}|%{size_download}", "http://127.0.0.1:\(daemon.port)/metrics",
+            ])
+        #expect(curlStatus == 0)
+        let trailer = try #require(body.split(separator: "\n").last)
+        let document = String(body.dropLast(trailer.count))
+        #expect(trailer.hasPrefix("application/openmetrics-text"))
+        let downloaded = Int(trailer.split(separator: "|").last ?? "") ?? 0
+        #expect(downloaded < document.utf8.count / 3, "the transfer was compressed")
+        let (status, output) = try pipe(document, to: [try venvPython(), try script("check-openmetrics.py")])
+        #expect(status == 0, "\(output)")
+    }
+
+    @Test func metricNamesAreExactlyThoseOfTheContract() async throws {
+        let directory = try TemporaryDirectory()
+        let daemon = try await startDaemon(directory)
+        let body = try await daemon.request("/metrics").body
+        let families = Set(
+            body.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map { String($0.split(separator: " ")[2]) })
+        // CONTRACT §5, as written there.
+        let contract: Set<String> = [
+            "healthcheck_success", "healthcheck_status", "healthcheck_duration_seconds",
+            "healthcheck_last_run_timestamp_seconds", "healthcheck_last_success_timestamp_seconds",
+            "healthcheck_runs_total", "healthcheck_failures_total", "healthcheck_latency_seconds",
+            "vitals_build_info", "vitals_healthy", "vitals_checks", "vitals_config_last_reload_successful",
+            "vitals_config_last_reload_success_timestamp_seconds",
+        ]
+        #expect(contract.isSubset(of: families), "missing: \(contract.subtracting(families))")
+        let others = families.subtracting(contract)
+        #expect(others.allSatisfy { $0.hasPrefix("process_") }, "unexpected: \(others)")
+        #expect(others.isSuperset(of: ["process_cpu_seconds_total", "process_resident_memory_bytes",
+                                       "process_open_fds", "process_start_time_seconds"]))
+        // A check that never ran is still reported, as failing.
+        #expect(body.contains("healthcheck_success{check=\"never_run\",type=\"heartbeat\"} 0"))
+    }
+
+    private func venvPython() throws -> String {
+        guard let python = ProcessInfo.processInfo.environment["VITALS_VENV_PYTHON"], !python.isEmpty else {
+            throw TimedOut(what: "VITALS_VENV_PYTHON (run the tests with `make test`)")
+        }
+        return python
+    }
+
+    private func script(_ name: String) throws -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/\(name)").path
+    }
+}

@@ -1,0 +1,212 @@
+import CZlib
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Synchronization
+import Testing
+import Vitals
+
+@testable import VitalsHTTP
+
+private struct Fixed: HealthCheck {
+    let outcome: CheckOutcome
+    func run() async throws -> CheckOutcome { outcome }
+}
+
+/// A store with checks that have run once with the given outcomes.
+private func makeStore(_ checks: [(String, CheckOutcome, CheckPolicy)]) -> ResultStore {
+    let store = ResultStore(wallClock: WallClock { 1_700_000_000 })
+    let slots = store.replace(
+        with: checks.map { CheckDefinition(name: $0.0, type: "test", policy: $0.2, check: Fixed(outcome: $0.1)) })
+    for slot in slots {
+        let outcome = (slot.definition.check as! Fixed).outcome
+        store.record(CheckResult(outcome: outcome, finished: 1_700_000_000, duration: 0.002), for: slot, expires: nil)
+    }
+    return store
+}
+
+private func makeApp(_ store: ResultStore, failureStatus: Int = 500, headers: [(String, String)] = [])
+    -> (some ApplicationProtocol, HealthEndpoints)
+{
+    let endpoints = HealthEndpoints(
+        store: store,
+        options: HealthEndpointsOptions(
+            failureStatus: failureStatus, headers: headers.map { (name: $0.0, value: $0.1) },
+            build: BuildInfo(version: "test", revision: "r", swiftVersion: "6"), hostname: "test-host"))
+    let router = Router()
+    endpoints.addRoutes(to: router)
+    return (Application(router: router), endpoints)
+}
+
+/// Inflates a gzip body with zlib, independently of the code under test.
+private func gunzip(_ buffer: ByteBuffer) -> String? {
+    var input = Array(buffer.readableBytesView)
+    var stream = z_stream()
+    guard inflateInit2_(&stream, 16 + 15, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return nil }
+    defer { inflateEnd(&stream) }
+    var output = [UInt8](repeating: 0, count: 1 << 22)
+    let status = input.withUnsafeMutableBufferPointer { inputBuffer in
+        output.withUnsafeMutableBufferPointer { outputBuffer in
+            stream.next_in = inputBuffer.baseAddress
+            stream.avail_in = UInt32(inputBuffer.count)
+            stream.next_out = outputBuffer.baseAddress
+            stream.avail_out = UInt32(outputBuffer.count)
+            return inflate(&stream, Z_FINISH)
+        }
+    }
+    guard status == Z_STREAM_END else { return nil }
+    return String(decoding: output[..<Int(stream.total_out)], as: UTF8.self)
+}
+
+@Suite struct HealthEndpointsTests {
+    @Test func healthIs200WhenOnlyANonCriticalCheckFails() async throws {
+        let store = makeStore([
+            ("ok", .pass("fine"), CheckPolicy()),
+            ("optional", .fail("down"), CheckPolicy(critical: false)),
+        ])
+        try await makeApp(store).0.test(.router) { client in
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+                #expect(String(buffer: response.body).contains("\"status\":\"success\""))
+            }
+        }
+    }
+
+    @Test func healthUsesTheConfiguredFailureStatusAndHeaders() async throws {
+        let store = makeStore([("db", .fail("down"), CheckPolicy())])
+        try await makeApp(store, failureStatus: 503, headers: [("X-Served-By", "vitals")]).0.test(.router) { client in
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(response.status.code == 503)
+                #expect(response.headers[HTTPField.Name("X-Served-By")!] == "vitals")
+                #expect(String(buffer: response.body).contains("\"status\":\"failure\""))
+            }
+        }
+    }
+
+    @Test func warningIsNotAFailure() async throws {
+        let store = makeStore([("disk", .warn("15% free"), CheckPolicy())])
+        try await makeApp(store).0.test(.router) { client in
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(response.status == .ok)
+            }
+        }
+    }
+
+    @Test func tagSelectsChecksAndAnUnknownTagIs404() async throws {
+        let store = makeStore([
+            ("api", .pass("ok"), CheckPolicy(tags: ["ready"])),
+            ("db", .fail("down"), CheckPolicy(tags: ["live"])),
+        ])
+        try await makeApp(store).0.test(.router) { client in
+            try await client.execute(uri: "/health/ready", method: .get) { response in
+                #expect(response.status == .ok)
+                let body = String(buffer: response.body)
+                #expect(body.contains("\"checker\":\"api\""))
+                #expect(!body.contains("\"checker\":\"db\""))
+            }
+            try await client.execute(uri: "/health/live", method: .get) { response in
+                #expect(response.status == .internalServerError)
+            }
+            try await client.execute(uri: "/health/nope", method: .get) { response in
+                #expect(response.status == .notFound)
+            }
+        }
+    }
+
+    @Test func unknownFormatOrUnsatisfiableAcceptIs406() async throws {
+        let store = makeStore([("a", .pass("ok"), CheckPolicy())])
+        try await makeApp(store).0.test(.router) { client in
+            try await client.execute(uri: "/health?format=yaml", method: .get) { response in
+                #expect(response.status == .notAcceptable)
+            }
+            try await client.execute(uri: "/health", method: .get, headers: [.accept: "image/png"]) { response in
+                #expect(response.status == .notAcceptable)
+            }
+            try await client.execute(uri: "/health", method: .get, headers: [.accept: "*/*"]) { response in
+                #expect(response.status == .ok)
+            }
+        }
+    }
+
+    @Test(arguments: [
+        ("application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
+         MetricsFormat.openMetrics),
+        ("text/plain", MetricsFormat.prometheusText),
+        ("*/*", MetricsFormat.prometheusText),
+        ("text/plain;q=0.9,application/openmetrics-text;q=0.5", MetricsFormat.prometheusText),
+    ])
+    func metricsFormatFollowsTheAcceptHeader(accept: String, expected: MetricsFormat) async throws {
+        let store = makeStore([("a", .pass("ok"), CheckPolicy())])
+        try await makeApp(store).0.test(.router) { client in
+            try await client.execute(uri: "/metrics", method: .get, headers: [.accept: accept]) { response in
+                #expect(response.headers[.contentType] == expected.contentType)
+                #expect(String(buffer: response.body).hasSuffix("# EOF\n") == (expected == .openMetrics))
+            }
+        }
+    }
+
+    @Test func metricsAreGzippedWhenAskedAndDecompressToThePlainBody() async throws {
+        let store = makeStore([("a", .pass("ok"), CheckPolicy()), ("b", .fail("no"), CheckPolicy())])
+        try await makeApp(store).0.test(.router) { client in
+            let accept = "application/openmetrics-text;version=1.0.0"
+            let plain = try await client.execute(uri: "/metrics", method: .get, headers: [.accept: accept]) {
+                String(buffer: $0.body)
+            }
+            try await client.execute(
+                uri: "/metrics", method: .get, headers: [.accept: accept, .acceptEncoding: "gzip, deflate"]
+            ) { response in
+                #expect(response.headers[.contentEncoding] == "gzip")
+                let inflated = try #require(gunzip(response.body))
+                // The process metrics may differ between the two requests; the checks may not.
+                let checksPart = { (text: String) in text.components(separatedBy: "# HELP process_")[0] }
+                #expect(checksPart(inflated) == checksPart(plain))
+                #expect(inflated.hasSuffix("# EOF\n"))
+            }
+        }
+    }
+
+    @Test func anUnchangedStoreIsServedWithoutRenderingAgain() async throws {
+        let store = makeStore([("a", .pass("ok"), CheckPolicy())])
+        let (app, endpoints) = makeApp(store)
+        try await app.test(.router) { client in
+            for _ in 0..<5 {
+                try await client.execute(uri: "/metrics", method: .get) { #expect($0.status == .ok) }
+            }
+            #expect(endpoints.renderCount == 1)
+            let slot = try #require(store.slot(named: "a"))
+            store.record(CheckResult(outcome: .pass("ok"), finished: 2, duration: 0.1), for: slot, expires: nil)
+            try await client.execute(uri: "/metrics", method: .get) { #expect($0.status == .ok) }
+            #expect(endpoints.renderCount == 2)
+        }
+    }
+
+    @Test func pingReachesAHeartbeatAndUnknownNamesAre404() async throws {
+        final class Beat: HealthCheck, PingReceiver {
+            let pings = Mutex<[Bool]>([])
+            func run() async throws -> CheckOutcome { .pass("") }
+            func receivePing(success: Bool) { pings.withLock { $0.append(success) } }
+        }
+        let beat = Beat()
+        let store = ResultStore()
+        store.replace(with: [
+            CheckDefinition(name: "cron", type: "heartbeat", check: beat),
+            CheckDefinition(name: "other", type: "test", check: Fixed(outcome: .pass(""))),
+        ])
+        try await makeApp(store).0.test(.router) { client in
+            try await client.execute(uri: "/ping/cron", method: .post) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/ping/cron/fail", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/ping/other", method: .get) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/ping/missing", method: .get) { #expect($0.status == .notFound) }
+        }
+        #expect(beat.pings.withLock { $0 } == [true, false])
+    }
+
+    @Test func unknownPathsAre404() async throws {
+        try await makeApp(ResultStore()).0.test(.router) { client in
+            try await client.execute(uri: "/nope", method: .get) { #expect($0.status == .notFound) }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Synchronization
+import Testing
+
+/// A wait in a test took longer than its bound.
+struct TimedOut: Error, CustomStringConvertible {
+    let limit: Duration
+    var description: String { "timed out after \(limit)" }
+}
+
+/// Runs `body`, but returns (by throwing ``TimedOut``) after `limit` even if `body` ignores
+/// cancellation, so that a bug never hangs the test run.
+func bounded<T: Sendable>(
+    _ limit: Duration = .seconds(10),
+    _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    let gate = Gate<T>()
+    let work = Task {
+        do {
+            gate.resume(with: .success(try await body()))
+        } catch {
+            gate.resume(with: .failure(error))
+        }
+    }
+    let timer = Task {
+        try await Task.sleep(for: limit)
+        work.cancel()
+        gate.resume(with: .failure(TimedOut(limit: limit)))
+    }
+    defer { timer.cancel() }
+    return try await gate.value()
+}
+
+/// Waits, polling, until `condition` holds; throws ``TimedOut`` after `limit`.
+func waitUntil(_ limit: Duration = .seconds(10), _ condition: @escaping @Sendable () -> Bool) async throws {
+    let clock = ContinuousClock()
+    let deadline = clock.now.advanced(by: limit)
+    while !condition() {
+        guard clock.now < deadline else { throw TimedOut(limit: limit) }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+}
+
+/// A result that arrives once, from whichever side is first.
+private final class Gate<T: Sendable>: Sendable {
+    private struct State {
+        var result: Result<T, any Error>?
+        var waiter: CheckedContinuation<T, any Error>?
+    }
+
+    private let state = Mutex(State())
+
+    func resume(with result: Result<T, any Error>) {
+        let waiter = state.withLock { state -> CheckedContinuation<T, any Error>? in
+            guard state.result == nil else { return nil }
+            state.result = result
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(with: result)
+    }
+
+    func value() async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let result = state.withLock { state -> Result<T, any Error>? in
+                if state.result == nil { state.waiter = continuation }
+                return state.result
+            }
+            if let result { continuation.resume(with: result) }
+        }
+    }
+}

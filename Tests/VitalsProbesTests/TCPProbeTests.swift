@@ -1,0 +1,100 @@
+import Testing
+import Vitals
+import VitalsProbes
+
+@Suite(.tags(.integration))
+struct TCPProbeTests {
+    @Test func passesWhenTheConnectionSucceeds() async throws {
+        let server = try await TCPTestServer.start(.silent)
+        defer { Task { try await server.stop() } }
+        let outcome = try await bounded { try await TCPProbe(host: "127.0.0.1", port: server.port).run() }
+        #expect(outcome.status == .pass)
+        #expect(outcome.message.hasPrefix("connected in "))
+        #expect(outcome.message.hasSuffix(" ms"))
+    }
+
+    @Test func passesWhenRedisAnswersPing() async throws {
+        let server = try await TCPTestServer.start(.redis)
+        defer { Task { try await server.stop() } }
+        let probe = TCPProbe(host: "127.0.0.1", port: server.port, send: "PING\r\n", expect: #"^\+PONG"#)
+        let outcome = try await bounded { try await probe.run() }
+        #expect(outcome.status == .pass)
+        #expect(outcome.message.contains("reply matched in"))
+    }
+
+    @Test func passesWhenTheBannerMatchesWithoutSending() async throws {
+        let server = try await TCPTestServer.start(.banner("SSH-2.0-OpenSSH_9.2\r\n", thenClose: false))
+        defer { Task { try await server.stop() } }
+        let probe = TCPProbe(host: "127.0.0.1", port: server.port, expect: #"^SSH-2\.0-"#)
+        let outcome = try await bounded { try await probe.run() }
+        #expect(outcome.status == .pass)
+    }
+
+    @Test func failsWithBodyWhenTheReplyDoesNotMatchBeforeTheConnectionCloses() async throws {
+        let server = try await TCPTestServer.start(.replyAndClose("-ERR unknown command\r\n"))
+        defer { Task { try await server.stop() } }
+        let probe = TCPProbe(host: "127.0.0.1", port: server.port, send: "PING\r\n", expect: #"\+PONG"#)
+        let failure = try await failure(of: probe)
+        #expect(failure.reason == .body)
+        #expect(failure.detail == #"connection closed before the reply matched (got "-ERR unknown command")"#)
+    }
+
+    @Test func failsWithBodyWhenThePeerClosesWithoutReplying() async throws {
+        let server = try await TCPTestServer.start(.banner("", thenClose: true))
+        defer { Task { try await server.stop() } }
+        let probe = TCPProbe(host: "127.0.0.1", port: server.port, expect: "hello")
+        let failure = try await failure(of: probe)
+        #expect(failure.reason == .body)
+        #expect(failure.detail.contains("no reply"))
+    }
+
+    @Test func failsWithRefusedWhenNothingListens() async throws {
+        let reserved = try ReservedPort()
+        let failure = try await failure(of: TCPProbe(host: "127.0.0.1", port: reserved.port))
+        #expect(failure.reason == .refused)
+        #expect(failure.detail == "connection refused")
+    }
+
+    @Test func failsWithRefusedWhenThePeerResetsTheConnection() async throws {
+        let server = try await TCPTestServer.start(.reset)
+        defer { Task { try await server.stop() } }
+        let probe = TCPProbe(host: "127.0.0.1", port: server.port, send: "PING\r\n", expect: #"\+PONG"#)
+        let failure = try await failure(of: probe)
+        // A reset may arrive as a reset or, when it wins the race with the first read, as a plain close.
+        #expect(failure.reason == .refused || failure.reason == .body, "\(failure.reason): \(failure.detail)")
+    }
+
+    @Test func failsWithDNSWhenTheHostDoesNotResolve() async throws {
+        let failure = try await failure(of: TCPProbe(host: "no-such-host.invalid", port: 80))
+        #expect(failure.reason == .dns)
+        #expect(failure.detail == "cannot resolve no-such-host.invalid")
+    }
+
+    @Test func failsWithErrorWhenThePatternIsInvalid() async throws {
+        let server = try await TCPTestServer.start(.silent)
+        defer { Task { try await server.stop() } }
+        let failure = try await failure(of: TCPProbe(host: "127.0.0.1", port: server.port, expect: "(unclosed"))
+        #expect(failure.reason == .error)
+        #expect(failure.detail.hasPrefix("invalid expect pattern"))
+    }
+
+    @Test func stopsPromptlyWhenCancelledWhileWaitingForAReply() async throws {
+        let server = try await TCPTestServer.start(.silent)
+        defer { Task { try await server.stop() } }
+        let probe = TCPProbe(host: "127.0.0.1", port: server.port, send: "PING\r\n", expect: "PONG")
+        let run = Task { try await probe.run() }
+        _ = try await bounded { await server.accepted.first { _ in true } }
+        run.cancel()
+        let result = try await bounded(.seconds(2)) { await run.result }
+        #expect(throws: CancellationError.self) { try result.get() }
+    }
+
+    private func failure(of probe: TCPProbe) async throws -> CheckFailure {
+        let result = try await bounded { await Result { try await probe.run() } }
+        guard case .failure(let error) = result, let failure = error as? CheckFailure else {
+            Issue.record("expected a CheckFailure, got \(result)")
+            return CheckFailure(.unknown, "")
+        }
+        return failure
+    }
+}

@@ -1,0 +1,211 @@
+import Logging
+import Synchronization
+import Testing
+
+@testable import Vitals
+
+/// Counts its runs and how many overlap.
+private final class CountingCheck: HealthCheck {
+    private let state = Mutex((runs: 0, running: 0, maxRunning: 0))
+    let outcome: CheckOutcome
+
+    init(_ outcome: CheckOutcome = .pass("ok")) { self.outcome = outcome }
+
+    var runs: Int { state.withLock { $0.runs } }
+
+    func run() async throws -> CheckOutcome {
+        state.withLock { $0.runs += 1 }
+        return outcome
+    }
+}
+
+/// Blocks until the test opens it, ignoring cancellation like a badly written check.
+private final class GateCheck: HealthCheck {
+    private let state = Mutex<(starts: Int, open: Bool, waiters: [CheckedContinuation<Void, Never>])>((0, false, []))
+
+    var starts: Int { state.withLock { $0.starts } }
+
+    func run() async throws -> CheckOutcome {
+        await withCheckedContinuation { continuation in
+            let open = state.withLock { state -> Bool in
+                state.starts += 1
+                if !state.open { state.waiters.append(continuation) }
+                return state.open
+            }
+            if open { continuation.resume() }
+        }
+        return .pass("finally")
+    }
+
+    func open() {
+        let waiters = state.withLock { state in
+            state.open = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+}
+
+@Suite struct SchedulerTests {
+    private let logger = Logger(label: "test")
+
+    private func makeScheduler(_ definitions: [CheckDefinition]) -> (Scheduler<TestClock>, TestClock) {
+        let clock = TestClock()
+        let store = ResultStore(wallClock: WallClock { 1_000 })
+        store.replace(with: definitions)
+        return (Scheduler(store: store, clock: clock, logger: logger), clock)
+    }
+
+    private func status(_ scheduler: Scheduler<TestClock>, _ name: String) -> CheckSnapshot? {
+        scheduler.store.snapshot().checks.first { $0.name == name }
+    }
+
+    @Test func runsEachCheckOnceInTheStartupWindowThenEveryInterval() async throws {
+        let check = CountingCheck()
+        let (scheduler, clock) = makeScheduler([
+            CheckDefinition(name: "c", type: "test", policy: CheckPolicy(interval: .seconds(1)), check: check)
+        ])
+        let task = Task { try await scheduler.run() }
+        for second in 1...5 {
+            clock.advance(by: .seconds(1))
+            #expect(await eventually { check.runs == second && scheduler.runningCount == 0 })
+        }
+        task.cancel()
+        try await task.value
+        #expect(status(scheduler, "c")?.runs == 5)
+    }
+
+    @Test func spreadsFirstRunsOverTheStartupWindowAndLaterRunsOverTheInterval() async throws {
+        let checks = (0..<100).map { _ in CountingCheck() }
+        let (scheduler, clock) = makeScheduler(
+            checks.enumerated().map { index, check in
+                CheckDefinition(name: "check-\(index)", type: "test", policy: CheckPolicy(interval: .seconds(60)), check: check)
+            })
+        let task = Task { try await scheduler.run() }
+        func ran(atLeast runs: Int) -> Int { checks.filter { $0.runs >= runs }.count }
+
+        clock.advance(by: .milliseconds(500))
+        #expect(await eventually { ran(atLeast: 1) > 0 && scheduler.runningCount == 0 })
+        #expect(ran(atLeast: 1) < 100, "not every check may fire in the first half of the window")
+        clock.advance(by: .milliseconds(500))
+        #expect(await eventually { ran(atLeast: 1) == 100 && scheduler.runningCount == 0 })
+
+        clock.advance(by: .seconds(30))
+        #expect(await eventually { ran(atLeast: 2) > 20 })
+        #expect(ran(atLeast: 2) < 80, "second runs spread across the 60 s interval")
+        task.cancel()
+        try await task.value
+    }
+
+    @Test func cutsOffAHangingCheckAtItsTimeoutWhileOthersKeepTheirSchedule() async throws {
+        let hanging = GateCheck()
+        let fast = CountingCheck()
+        let (scheduler, clock) = makeScheduler([
+            CheckDefinition(
+                name: "hang", type: "test", policy: CheckPolicy(interval: .seconds(10), timeout: .seconds(2)),
+                check: hanging),
+            CheckDefinition(
+                name: "fast", type: "test", policy: CheckPolicy(interval: .seconds(1), timeout: .seconds(1)),
+                check: fast),
+        ])
+        let task = Task { try await scheduler.run() }
+        for second in 1...5 {
+            clock.advance(by: .seconds(1))
+            // The hanging check stays under way; the fast one must have finished.
+            #expect(await eventually { fast.runs == second && scheduler.runningCount == 1 })
+        }
+        #expect(await eventually { status(scheduler, "hang")?.last != nil })
+        let hang = try #require(status(scheduler, "hang"))
+        #expect(hang.status == .fail)
+        #expect(hang.last?.outcome.reason == .timeout)
+        #expect(hang.output == "timed out after 2s")
+        #expect(hang.last?.duration == 2)
+        #expect(hang.failures == ["timeout": 1])
+        hanging.open()
+        task.cancel()
+        try await task.value
+    }
+
+    @Test func neverRunsACheckTwiceAtTheSameTime() async throws {
+        let hanging = GateCheck()
+        let (scheduler, clock) = makeScheduler([
+            CheckDefinition(
+                name: "slow", type: "test", policy: CheckPolicy(interval: .seconds(1), timeout: .seconds(1)),
+                check: hanging)
+        ])
+        let task = Task { try await scheduler.run() }
+        clock.advance(by: .seconds(1))
+        #expect(await eventually { hanging.starts == 1 })
+        for _ in 1...4 {
+            let turns = scheduler.progressCount
+            clock.advance(by: .seconds(1))
+            #expect(await eventually { scheduler.progressCount > turns })
+        }
+        #expect(hanging.starts == 1)
+        hanging.open()
+        task.cancel()
+        try await task.value
+    }
+
+    @Test func turnsThrownErrorsIntoFailures() async throws {
+        struct Boom: Error, CustomStringConvertible { var description: String { "boom at postgres://u:pw@db/x" } }
+        struct Thrower: HealthCheck {
+            let error: any Error
+            func run() async throws -> CheckOutcome { throw error }
+        }
+        let cases: [(any Error, String, FailureReason)] = [
+            (Boom(), "boom at postgres://u:********@db/x", .error),
+            (CheckFailure(.status, "HTTP 503"), "HTTP 503", .status),
+            (CheckFailure.unexpected(Boom()), "unknown error", .unknown),
+        ]
+        for (error, message, reason) in cases {
+            let store = ResultStore(wallClock: WallClock { 0 })
+            let slot = try #require(
+                store.replace(with: [CheckDefinition(name: "x", type: "t", check: Thrower(error: error))]).first)
+            await CheckRunner.run(slot.definition, clock: TestClock(), logger: logger) { outcome, _ in
+                #expect(outcome.status == .fail)
+                #expect(outcome.message == message)
+                #expect(outcome.reason == reason)
+            }
+        }
+    }
+
+    @Test func replaceKeepsTheStateOfUnchangedChecks() async throws {
+        let kept = CountingCheck()
+        let changed = CountingCheck()
+        let (scheduler, clock) = makeScheduler([
+            CheckDefinition(name: "kept", type: "t", policy: CheckPolicy(interval: .seconds(1)), check: kept),
+            CheckDefinition(name: "changed", type: "t", policy: CheckPolicy(interval: .seconds(1)), check: changed),
+        ])
+        let task = Task { try await scheduler.run() }
+        for second in 1...3 {
+            clock.advance(by: .seconds(1))
+            #expect(await eventually { kept.runs == second && changed.runs == second && scheduler.runningCount == 0 })
+        }
+        scheduler.replace(with: [
+            CheckDefinition(name: "kept", type: "t", policy: CheckPolicy(interval: .seconds(1)), check: kept),
+            CheckDefinition(name: "changed", type: "t", policy: CheckPolicy(interval: .seconds(2)), check: changed),
+        ])
+        #expect(status(scheduler, "kept")?.runs == 3)
+        #expect(status(scheduler, "changed")?.runs == 0)
+        #expect(status(scheduler, "changed")?.output == "pending")
+        task.cancel()
+        try await task.value
+    }
+
+    @Test func waitForFirstRoundReturnsOnceEveryCheckHasRun() async throws {
+        let checks = (0..<3).map { _ in CountingCheck() }
+        let (scheduler, clock) = makeScheduler(
+            checks.enumerated().map { index, check in
+                CheckDefinition(name: "c\(index)", type: "t", policy: CheckPolicy(interval: .seconds(5)), check: check)
+            })
+        let task = Task { try await scheduler.run() }
+        let firstRound = Task { await scheduler.waitForFirstRound() }
+        clock.advance(by: .seconds(1))
+        await firstRound.value
+        #expect(checks.allSatisfy { $0.runs == 1 })
+        task.cancel()
+        try await task.value
+    }
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Installs what `make run` (and, with --test, `make test`) needs and is missing.
+#
+#   scripts/install-deps.sh          libsystemd-dev, pkg-config, zlib1g-dev
+#   scripts/install-deps.sh --test   also prometheus (promtool + server), python3-venv, curl,
+#                                    and a .venv/ with prometheus-client for the OpenMetrics checks
+#
+# Idempotent and quiet: on a machine that already has everything it does no apt or pip work
+# and prints nothing. Runs as root, or through sudo when that exists.
+set -euo pipefail
+
+readonly PROMETHEUS_CLIENT_VERSION="0.26.0"
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+with_test=false
+
+for arg in "$@"; do
+    case "$arg" in
+        --test) with_test=true ;;
+        -h | --help)
+            sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+            exit 0
+            ;;
+        *)
+            echo "install-deps: unknown argument: $arg" >&2
+            exit 2
+            ;;
+    esac
+done
+
+log() { echo "install-deps: $*" >&2; }
+
+# True when the Debian package is installed (not merely known or half-removed).
+deb_installed() {
+    [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" == "install ok installed" ]]
+}
+
+# True when every command exists.
+have_commands() {
+    local cmd
+    for cmd in "$@"; do
+        command -v "$cmd" >/dev/null 2>&1 || return 1
+    done
+}
+
+missing=()
+deb_installed libsystemd-dev || missing+=(libsystemd-dev)
+# pkg-config is also provided by pkgconf on newer systems: the command is what SwiftPM needs.
+deb_installed pkg-config || have_commands pkg-config || missing+=(pkg-config)
+deb_installed zlib1g-dev || missing+=(zlib1g-dev)
+if $with_test; then
+    deb_installed prometheus || have_commands prometheus promtool || missing+=(prometheus)
+    deb_installed python3-venv || missing+=(python3-venv)
+    deb_installed curl || have_commands curl || missing+=(curl)
+fi
+
+if ((${#missing[@]} > 0)); then
+    if [[ "$(id -u)" -eq 0 ]]; then
+        as_root=()
+    elif have_commands sudo; then
+        as_root=(sudo)
+    else
+        log "missing ${missing[*]}; run as root or install sudo, or install them yourself:"
+        log "  apt-get install ${missing[*]}"
+        exit 1
+    fi
+    log "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    # No recommends: `prometheus` would otherwise pull in prometheus-node-exporter.
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if $with_test; then
+    venv="$repo_root/.venv"
+    if ! "$venv/bin/python" -c 'import prometheus_client' >/dev/null 2>&1; then
+        # Debian's interpreter is the one python3-venv provides ensurepip for.
+        python=/usr/bin/python3
+        [[ -x "$python" ]] || python="$(command -v python3)"
+        if ! "$venv/bin/python" -c 'pass' >/dev/null 2>&1; then
+            log "creating $venv"
+            "$python" -m venv --clear "$venv"
+        fi
+        pip=("$venv/bin/python" -m pip install -q --disable-pip-version-check)
+        log "installing prometheus-client==$PROMETHEUS_CLIENT_VERSION into $venv"
+        if ! "${pip[@]}" "prometheus-client==$PROMETHEUS_CLIENT_VERSION"; then
+            log "prometheus-client==$PROMETHEUS_CLIENT_VERSION unavailable; installing the newest"
+            "${pip[@]}" --upgrade prometheus-client
+        fi
+        "$venv/bin/python" -c 'import prometheus_client' >/dev/null
+    fi
+fi
