@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Vitals", targets: ["Vitals"]),
         .library(name: "VitalsProbes", targets: ["VitalsProbes"]),
         .library(name: "VitalsHTTP", targets: ["VitalsHTTP"]),
+        .library(name: "VitalsSystemd", targets: ["VitalsSystemd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -27,9 +28,11 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(
             name: "Vitals",
             dependencies: [
@@ -48,6 +51,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -63,9 +67,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "VitalsSystemd",
+            dependencies: [
+                "Vitals",
+                .target(name: "CSystemd", condition: .when(platforms: [.linux])),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "VitalsDaemon",
             dependencies: [
-                "Vitals", "VitalsProbes", "VitalsHTTP",
+                "Vitals", "VitalsProbes", "VitalsHTTP", "VitalsSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -85,7 +98,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "VitalsTests", dependencies: ["Vitals"], swiftSettings: swiftSettings),
+        .target(name: "VitalsTestSupport", path: "Tests/VitalsTestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "VitalsTests", dependencies: ["Vitals", "VitalsTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VitalsProbesTests",
             dependencies: [
@@ -106,6 +120,11 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VitalsSystemdTests",
+            dependencies: ["VitalsSystemd", "Vitals", "VitalsTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -3,7 +3,8 @@
 #
 #   scripts/install-deps.sh          libsystemd-dev, pkg-config, zlib1g-dev
 #   scripts/install-deps.sh --test   also prometheus (promtool + server), python3-venv, curl,
-#                                    and a .venv/ with prometheus-client for the OpenMetrics checks
+#                                    postgresql, redis-server, openssl, and a .venv/ with
+#                                    prometheus-client for the OpenMetrics checks
 #
 # Idempotent and quiet: on a machine that already has everything it does no apt or pip work
 # and prints nothing. Runs as root, or through sudo when that exists.
@@ -52,6 +53,12 @@ if $with_test; then
     deb_installed prometheus || have_commands prometheus promtool || missing+=(prometheus)
     deb_installed python3-venv || missing+=(python3-venv)
     deb_installed curl || have_commands curl || missing+=(curl)
+    # Real peers for the check types: PostgreSQL and Redis servers, openssl for test certificates.
+    deb_installed postgresql || missing+=(postgresql)
+    deb_installed redis-server || have_commands redis-server || missing+=(redis-server)
+    deb_installed openssl || have_commands openssl || missing+=(openssl)
+    # systemd-analyze checks the unit offline (scripts/check-systemd.sh).
+    have_commands systemd-analyze || missing+=(systemd)
 fi
 
 if ((${#missing[@]} > 0)); then

@@ -13,6 +13,7 @@ import Synchronization
 import UnixSignals
 import Vitals
 import VitalsHTTP
+import VitalsSystemd
 
 /// The `vitals` commands: `serve`, `check` and `check-config`.
 public enum Daemon {
@@ -44,9 +45,13 @@ public enum Daemon {
             return ExitCode.usage
         }
 
+        let notifier = Notifier()
+        let watchdogInterval = notifier.watchdogPingInterval()
         let store = ResultStore()
         store.replace(with: definitions)
-        let scheduler = Scheduler(store: store, clock: ContinuousClock(), logger: logger)
+        // The loop must turn at least twice per watchdog ping interval for the pings to show progress.
+        let tick = min(.seconds(1), (watchdogInterval ?? .seconds(2)) / 2)
+        let scheduler = Scheduler(store: store, clock: ContinuousClock(), logger: logger, tick: tick)
         let reloaderBox = ReloaderBox()
         let endpoints = HealthEndpoints(
             store: store,
@@ -55,8 +60,10 @@ public enum Daemon {
             onReload: options.enableLifecycle ? { @Sendable in reloaderBox.reloader?.reload() ?? .reloaded } : nil
         )
         let reloader = Reloader(
-            source: source, factory: factory, scheduler: scheduler, endpoints: endpoints, logger: logger)
+            source: source, factory: factory, scheduler: scheduler, endpoints: endpoints, notifier: notifier,
+            logger: logger)
         reloaderBox.set(reloader)
+        let listening = Latch()
 
         let router = Router()
         endpoints.addRoutes(to: router)
@@ -64,6 +71,7 @@ public enum Daemon {
             router: router,
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil),
             onServerRunning: { channel in
+                listening.open()
                 logger.info(
                     "Listening",
                     metadata: [
@@ -73,13 +81,29 @@ public enum Daemon {
             },
             logger: logger
         )
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: app),
+            .init(service: scheduler),
+            .init(service: ReloadSignalService(reloader: reloader)),
+            // Last, so that a graceful shutdown reaches it first and STOPPING=1 goes out at once.
+            .init(
+                service: ReadinessService(notifier: notifier, store: store) {
+                    await listening.wait()
+                    await scheduler.waitForFirstRound()
+                }),
+        ]
+        if let watchdogInterval {
+            let requireHealthy = configuration.watchdog.requireHealthy
+            let watchdog = WatchdogService(
+                interval: watchdogInterval, clock: ContinuousClock(), progress: { scheduler.progressCount },
+                isHealthy: { store.snapshot().isHealthy }, requireHealthy: requireHealthy,
+                ping: { notifier.notify("WATCHDOG=1") })
+            services.insert(.init(service: watchdog), at: 2)
+            logger.info("systemd watchdog enabled", metadata: ["ping_interval": "\(watchdogInterval)"])
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: app),
-                    .init(service: scheduler),
-                    .init(service: ReloadSignalService(reloader: reloader)),
-                ],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

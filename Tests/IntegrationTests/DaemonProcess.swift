@@ -88,7 +88,10 @@ final class DaemonProcess: Sendable {
     private let portBox = Locked<Int?>(nil)
 
     /// Starts `vitals serve` on a free loopback port with `config` (YAML text) and waits until it listens.
-    init(config: String?, in directory: TemporaryDirectory, extraArguments: [String] = []) async throws {
+    init(
+        config: String?, in directory: TemporaryDirectory, extraArguments: [String] = [],
+        environment: [String: String] = [:]
+    ) async throws {
         var arguments = ["serve", "--web.listen-address", "127.0.0.1:0", "--log.level", "debug"]
         if let config {
             arguments += ["--config.file", try directory.write("vitals-\(UUID().uuidString).yml", config)]
@@ -96,6 +99,9 @@ final class DaemonProcess: Sendable {
         process = Process()
         process.executableURL = URL(fileURLWithPath: try vitalsBinary())
         process.arguments = arguments + extraArguments
+        var processEnvironment = ProcessInfo.processInfo.environment
+        for name in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] { processEnvironment[name] = nil }
+        process.environment = processEnvironment.merging(environment) { $1 }
         let err = Pipe()
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice
@@ -141,10 +147,24 @@ final class DaemonProcess: Sendable {
         return (response.status, json)
     }
 
+    /// The value of the sample `name{labels}` in `/metrics` (0.0.4), if present.
+    func metric(_ series: String) async throws -> Double? {
+        let body = try await request("/metrics").body
+        let line = body.split(separator: "\n").first { $0.hasPrefix(series + " ") }
+        return line.flatMap { Double($0.split(separator: " ").last ?? "") }
+    }
+
     /// The result for check `name` in `/health`.
     func result(_ name: String) async throws -> [String: Any]? {
         let results = try await health().json["results"] as? [[String: Any]] ?? []
         return results.first { $0["checker"] as? String == name }
+    }
+
+    /// Writes a new configuration file for a reload.
+    func rewriteConfig(_ config: String) throws {
+        guard let index = process.arguments?.firstIndex(of: "--config.file"), let path = process.arguments?[index + 1]
+        else { throw TimedOut(what: "a config file to rewrite") }
+        try config.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
     /// Sends `signal` and waits for the process to exit; returns its status.

@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 
 @testable import Vitals
+import VitalsTestSupport
 
 /// Counts its runs and how many overlap.
 private final class CountingCheck: HealthCheck {

@@ -3,19 +3,37 @@ import Synchronization
 /// One registered check and its recorded state. The scheduler and the store
 /// share it, so that recording a result touches this check only.
 public final class CheckSlot: Sendable {
+    private struct State {
+        var record: CheckRecord
+        /// The snapshot of `record`, kept until the next result: a store snapshot
+        /// after one change then rebuilds one check, not all of them.
+        var snapshot: CheckSnapshot?
+    }
+
     /// The check as registered.
     public let definition: CheckDefinition
-    let record: Mutex<CheckRecord>
+    private let state: Mutex<State>
 
     init(definition: CheckDefinition, created: Double) {
         self.definition = definition
-        self.record = Mutex(CheckRecord(policy: definition.policy, created: created))
+        self.state = Mutex(State(record: CheckRecord(policy: definition.policy, created: created)))
     }
 
     var name: String { definition.name }
 
+    func apply(_ result: CheckResult, expires: Double?) {
+        state.withLock { state in
+            state.record.apply(result, expires: expires)
+            state.snapshot = nil
+        }
+    }
+
     func snapshot() -> CheckSnapshot {
-        let record = record.withLock { $0 }
-        return CheckSnapshot(definition: definition, record: record)
+        state.withLock { state in
+            if let snapshot = state.snapshot { return snapshot }
+            let snapshot = CheckSnapshot(definition: definition, record: state.record)
+            state.snapshot = snapshot
+            return snapshot
+        }
     }
 }

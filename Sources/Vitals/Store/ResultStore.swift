@@ -64,7 +64,7 @@ public final class ResultStore: Sendable {
 
     /// Records a finished run.
     public func record(_ result: CheckResult, for slot: CheckSlot, expires: Double?) {
-        slot.record.withLock { $0.apply(result, expires: expires) }
+        slot.apply(result, expires: expires)
         changes.add(1, ordering: .releasing)
     }
 

@@ -21,6 +21,26 @@ public enum Scrubber {
         return scrubKeyValues(scrubURLPasswords(text))
     }
 
+    /// `value` with everything ``scrub(_:)`` masks masked, and also private keys in
+    /// PEM form (`-----BEGIN … PRIVATE KEY-----` to the matching end line, or to the end
+    /// of the text) and JWT-shaped tokens (three base64url segments separated by dots,
+    /// the first starting with `eyJ`) replaced by ``mask``.
+    ///
+    /// Use it for values shown whole, such as environment variables and configuration;
+    /// it costs more than ``scrub(_:)``.
+    public static func scrubValue(_ value: String) -> String {
+        var value = scrub(value)
+        if value.contains("PRIVATE KEY-----") {
+            value = value.replacing(
+                /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?s:.*?)(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\z)/
+            ) { _ in mask }
+        }
+        if value.contains("eyJ") {
+            value = value.replacing(/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/) { _ in mask }
+        }
+        return value
+    }
+
     /// The outcome with its message scrubbed.
     public static func scrub(_ outcome: CheckOutcome) -> CheckOutcome {
         var outcome = outcome

@@ -1,0 +1,127 @@
+/// A JSON value for the environment dump, with object keys kept in order.
+///
+/// Literals build values directly:
+/// ```swift
+/// let section: EnvironmentValue = ["region": "eu-1", "replicas": 3, "tags": ["a", "b"], "debug": false]
+/// ```
+public enum EnvironmentValue: Sendable, Equatable {
+    case string(String)
+    case number(Double)
+    case bool(Bool)
+    case null
+    case array([EnvironmentValue])
+    /// Members in the order they are shown.
+    case object([Member])
+
+    /// One key and value of an ``EnvironmentValue/object(_:)``.
+    public struct Member: Sendable, Equatable {
+        public var key: String
+        public var value: EnvironmentValue
+
+        /// Creates a member.
+        public init(_ key: String, _ value: EnvironmentValue) {
+            self.key = key
+            self.value = value
+        }
+    }
+
+    /// The value with secrets masked, recursively: a member whose key
+    /// ``Scrubber/isSecretName(_:)`` recognises becomes ``Scrubber/mask``, whatever its
+    /// value, and every string goes through ``Scrubber/scrubValue(_:)``.
+    public var scrubbed: EnvironmentValue {
+        switch self {
+        case .string(let text):
+            .string(Scrubber.scrubValue(text))
+        case .number, .bool, .null:
+            self
+        case .array(let elements):
+            .array(elements.map(\.scrubbed))
+        case .object(let members):
+            .object(
+                members.map { member in
+                    Member(
+                        member.key,
+                        Scrubber.isSecretName(member.key) ? .string(Scrubber.mask) : member.value.scrubbed
+                    )
+                }
+            )
+        }
+    }
+
+    /// The value as UTF-8 JSON, indented by two spaces, without a trailing newline.
+    public var jsonBytes: [UInt8] {
+        var out = ByteWriter(capacity: 1024)
+        write(to: &out, indent: 0)
+        return out.bytes
+    }
+
+    private func write(to out: inout ByteWriter, indent: Int) {
+        switch self {
+        case .string(let text):
+            out.write(jsonString: text)
+        case .number(let value):
+            out.write(jsonNumber: value)
+        case .bool(let value):
+            out.write(value ? "true" : "false")
+        case .null:
+            out.write("null")
+        case .array(let elements):
+            guard !elements.isEmpty else { return out.write("[]") }
+            out.write("[")
+            for (index, element) in elements.enumerated() {
+                out.write(index == 0 ? "\n" : ",\n")
+                out.write(String(repeating: " ", count: indent + 2))
+                element.write(to: &out, indent: indent + 2)
+            }
+            out.write("\n" + String(repeating: " ", count: indent) + "]")
+        case .object(let members):
+            guard !members.isEmpty else { return out.write("{}") }
+            out.write("{")
+            for (index, member) in members.enumerated() {
+                out.write(index == 0 ? "\n" : ",\n")
+                out.write(String(repeating: " ", count: indent + 2))
+                out.write(jsonString: member.key)
+                out.write(": ")
+                member.value.write(to: &out, indent: indent + 2)
+            }
+            out.write("\n" + String(repeating: " ", count: indent) + "}")
+        }
+    }
+}
+
+extension EnvironmentValue: ExpressibleByStringLiteral {
+    public init(stringLiteral value: String) {
+        self = .string(value)
+    }
+}
+
+extension EnvironmentValue: ExpressibleByIntegerLiteral {
+    public init(integerLiteral value: Int) {
+        self = .number(Double(value))
+    }
+}
+
+extension EnvironmentValue: ExpressibleByFloatLiteral {
+    public init(floatLiteral value: Double) {
+        self = .number(value)
+    }
+}
+
+extension EnvironmentValue: ExpressibleByBooleanLiteral {
+    public init(booleanLiteral value: Bool) {
+        self = .bool(value)
+    }
+}
+
+extension EnvironmentValue: ExpressibleByArrayLiteral {
+    public init(arrayLiteral elements: EnvironmentValue...) {
+        self = .array(elements)
+    }
+}
+
+extension EnvironmentValue: ExpressibleByDictionaryLiteral {
+    /// An object whose members keep the order of the literal.
+    public init(dictionaryLiteral elements: (String, EnvironmentValue)...) {
+        self = .object(elements.map { Member($0.0, $0.1) })
+    }
+}
