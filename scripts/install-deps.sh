@@ -57,6 +57,8 @@ if $with_test; then
     deb_installed postgresql || missing+=(postgresql)
     deb_installed redis-server || have_commands redis-server || missing+=(redis-server)
     deb_installed openssl || have_commands openssl || missing+=(openssl)
+    # Headless Chromium renders the status page in the browser test.
+    deb_installed chromium || have_commands chromium || missing+=(chromium)
     # systemd-analyze checks the unit offline (scripts/check-systemd.sh).
     have_commands systemd-analyze || missing+=(systemd)
 fi

@@ -48,7 +48,7 @@ struct CheckFactory {
                 expectStatus: expectStatus, expectBody: expectBody,
                 client: tlsSkipVerify ? context.insecureHTTPClient : context.httpClient)
         case .exec(let command):
-            return ExecProbe(command: command, threadPool: context.execThreadPool)
+            return ExecProbe(command: command, threadPool: context.blockingThreadPool)
         case .disk(let path, let warn, let fail):
             return DiskProbe(path: path, warnFreePercent: warn, failFreePercent: fail)
         case .memory(let warn, let fail):
@@ -59,7 +59,19 @@ struct CheckFactory {
             return FileProbe(path: path, maxAge: maxAge, minSize: minSize.map(Int64.init))
         case .heartbeat(let ttl, let grace):
             return HeartbeatProbe(ttl: ttl, grace: grace)
-        case .dns, .tls, .process, .postgres:
+        case .dns(let query, let recordType, let expect):
+            guard let type = DNSProbe.RecordType(rawValue: recordType) else { return nil }
+            return DNSProbe(query: query, recordType: type, expect: expect, threadPool: context.blockingThreadPool)
+        case .process(let pidfile?, _):
+            return ProcessProbe(pidfile: pidfile)
+        case .process(nil, let name?):
+            return ProcessProbe(name: name)
+        case .tls(let address, let serverName, let warnDays, let failDays):
+            return TLSProbe(
+                host: address.host, port: address.port, serverName: serverName, warnDays: warnDays, failDays: failDays)
+        case .postgres(let dsn):
+            return PostgresProbe(dsn: dsn)
+        case .process(nil, nil):
             return nil
         }
     }

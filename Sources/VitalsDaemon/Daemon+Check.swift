@@ -9,7 +9,12 @@ extension Daemon {
     public enum CheckFormat: String, Sendable, CaseIterable {
         case text
         case json
+        /// One Nagios plugin line with perfdata; exit codes 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+        case nagios
     }
+
+    /// The Nagios plugin exit code for a usage or configuration error.
+    public static let nagiosUnknown: Int32 = 3
 
     /// Runs every check once (or those with one of `tags`), prints the results and
     /// returns 0 when no critical check failed, 1 when one did, 2 on a configuration error.
@@ -24,6 +29,11 @@ extension Daemon {
         } catch {
             for diagnostic in error.diagnostics { printError(diagnostic.description) }
             await context.shutdown()
+            if format == .nagios {
+                let message = "invalid configuration \(source.displayPath) (\(error.diagnostics.count) errors)"
+                print(String(decoding: NagiosRenderer.renderUnknown(message), as: UTF8.self), terminator: "")
+                return nagiosUnknown
+            }
             return ExitCode.usage
         }
         let store = ResultStore()
@@ -48,6 +58,9 @@ extension Daemon {
                 healthy: snapshot.isHealthy, hostname: hostname(), timestamp: store.wallClock.now())
             let bytes = prefix + HealthJSONRenderer.renderResults(snapshot.checks) + HealthJSONRenderer.documentSuffix
             print(String(decoding: bytes, as: UTF8.self), terminator: "")
+        case .nagios:
+            print(String(decoding: NagiosRenderer.render(snapshot.checks), as: UTF8.self), terminator: "")
+            return NagiosRenderer.exitCode(for: snapshot.checks)
         }
         return snapshot.isHealthy ? ExitCode.success : ExitCode.checkFailed
     }

@@ -121,11 +121,21 @@ public enum Daemon {
     }
 
     static func endpointOptions(_ configuration: Configuration) -> HealthEndpointsOptions {
-        HealthEndpointsOptions(
+        let settings = configuration.environment
+        let environment =
+            settings.enabled
+            ? EnvironmentDump(
+                build: BuildVersion.buildInfo, config: configuration.environmentValue,
+                options: .init(
+                    includeOS: settings.includeOS, includeRuntime: settings.includeRuntime,
+                    includeProcess: settings.includeProcess, includeConfig: settings.includeConfig))
+            : nil
+        return HealthEndpointsOptions(
             failureStatus: configuration.web.failureStatus,
             headers: configuration.web.headers.map { ($0.name, $0.value) },
             build: BuildVersion.buildInfo,
-            hostname: hostname()
+            hostname: hostname(),
+            environment: environment
         )
     }
 

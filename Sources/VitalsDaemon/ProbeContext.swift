@@ -8,13 +8,14 @@ final class ProbeContext: Sendable {
     let httpClient: HTTPClient
     /// For `http` checks with `tls_skip_verify: true`.
     let insecureHTTPClient: HTTPClient
-    /// Runs `exec` plugins; each running plugin holds one thread until it ends, so
-    /// the shared two-thread pool would make a third plugin wait.
-    let execThreadPool: NIOThreadPool
+    /// Runs `exec` plugins and DNS lookups, which hold a thread until they end (a
+    /// cancelled lookup until the resolver gives up): the shared pool has one thread
+    /// per core, so a third plugin would wait behind two slow ones.
+    let blockingThreadPool: NIOThreadPool
 
-    init(execThreads: Int = 16) {
-        execThreadPool = NIOThreadPool(numberOfThreads: execThreads)
-        execThreadPool.start()
+    init(blockingThreads: Int = 16) {
+        blockingThreadPool = NIOThreadPool(numberOfThreads: blockingThreads)
+        blockingThreadPool.start()
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .follow(max: 5, allowCycles: false)
         // A refused connection is an answer, not something to retry until the timeout.
@@ -30,6 +31,6 @@ final class ProbeContext: Sendable {
     func shutdown() async {
         try? await httpClient.shutdown()
         try? await insecureHTTPClient.shutdown()
-        try? await execThreadPool.shutdownGracefully()
+        try? await blockingThreadPool.shutdownGracefully()
     }
 }

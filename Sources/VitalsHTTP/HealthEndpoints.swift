@@ -55,28 +55,36 @@ public final class HealthEndpoints: Sendable {
         self.options.withLock { $0 = options }
     }
 
-    /// Adds the routes to `router`.
+    /// Adds the routes to `router`: `/metrics`, `/health`, `/health/{tag}`, `/ping/{name}`,
+    /// `/environment`, `/` and, when a reload handler was given, `POST /-/reload`.
+    /// Every `GET` route answers `HEAD` too.
     public func addRoutes<Context: RequestContext>(to router: some RouterMethods<Context>) {
-        router.get("metrics") { request, _ in self.metrics(request) }
-        router.get("health") { request, _ in self.health(request, tag: nil) }
-        router.get("health/{tag}") { request, context in
-            self.health(request, tag: context.parameters.get("tag"))
+        for method in [HTTPRequest.Method.get, .head] {
+            router.on("metrics", method: method) { request, _ in self.metrics(request).response(for: method) }
+            router.on("health", method: method) { request, _ in self.health(request, tag: nil).response(for: method) }
+            router.on("health/{tag}", method: method) { request, context in
+                self.health(request, tag: context.parameters.get("tag")).response(for: method)
+            }
+            router.on("environment", method: method) { _, _ in self.environment().response(for: method) }
+            router.on("/", method: method) { request, _ in
+                self.health(request, tag: nil, forcing: .html).response(for: method)
+            }
         }
         for method in [HTTPRequest.Method.get, .post] {
             router.on("ping/{name}", method: method) { _, context in
-                self.ping(context.parameters.get("name"), success: true)
+                self.ping(context.parameters.get("name"), success: true).response(for: method)
             }
             router.on("ping/{name}/fail", method: method) { _, context in
-                self.ping(context.parameters.get("name"), success: false)
+                self.ping(context.parameters.get("name"), success: false).response(for: method)
             }
         }
         if let onReload {
             router.post("-/reload") { _, _ in
                 switch await onReload() {
                 case .reloaded:
-                    return Self.plain(.ok, "configuration reloaded\n")
+                    return Reply(.ok, text: "configuration reloaded\n").response(for: .post)
                 case .failed(let errors):
-                    return Self.plain(.badRequest, errors.joined(separator: "\n") + "\n")
+                    return Reply(.badRequest, text: errors.joined(separator: "\n") + "\n").response(for: .post)
                 }
             }
         }
@@ -84,7 +92,7 @@ public final class HealthEndpoints: Sendable {
 
     // MARK: - /metrics
 
-    func metrics(_ request: Request) -> Response {
+    func metrics(_ request: Request) -> Reply {
         let accept = AcceptHeader(request.headers[.accept])
         // OpenMetrics only when asked for by name: `*/*` (curl, browsers) gets the classic text format.
         let openMetricsQuality = accept.explicitQuality(ofMediaType: "application/openmetrics-text")
@@ -117,7 +125,7 @@ public final class HealthEndpoints: Sendable {
         } else {
             buffers = [plainMetrics(format, version: version, build: build), ByteBuffer(bytes: tail)]
         }
-        return Response(status: .ok, headers: headers, body: ResponseBody(contentsOf: buffers))
+        return Reply(status: .ok, headers: headers, buffers: buffers)
     }
 
     private func plainMetrics(_ format: MetricsFormat, version: UInt64, build: BuildInfo) -> ByteBuffer {
@@ -140,64 +148,101 @@ public final class HealthEndpoints: Sendable {
 
     // MARK: - /health
 
-    func health(_ request: Request, tag: String?) -> Response {
-        let format = request.uri.queryParameters.get("format")
-        if let format, format != "json" {
-            return Self.plain(.notAcceptable, "unknown format \"\(format)\"; expected json\n")
-        }
-        let accept = AcceptHeader(request.headers[.accept])
-        if format == nil, !accept.isEmpty, accept.quality(ofMediaType: "application/json") <= 0 {
-            return Self.plain(.notAcceptable, "cannot produce a type the Accept header allows; try application/json\n")
+    func health(_ request: Request, tag: String?, forcing forced: HealthFormat? = nil) -> Reply {
+        let query = request.uri.queryParameters.get("format")
+        guard let format = forced ?? HealthFormat.negotiate(query: query, accept: request.headers[.accept]) else {
+            let formats = HealthFormat.allCases.map(\.rawValue).joined(separator: ", ")
+            let problem = query.map { "unknown format \"\($0)\"" } ?? "no format the Accept header allows"
+            return Reply(.notAcceptable, text: "\(problem); available: \(formats)\n")
         }
 
         let snapshot = store.snapshot()
         let checks: [CheckSnapshot]
         if let tag {
             guard let tagged = snapshot.checks(taggedWith: tag) else {
-                return Self.plain(.notFound, "no check has the tag \"\(tag)\"\n")
+                return Reply(.notFound, text: "no check has the tag \"\(tag)\"\n")
             }
             checks = tagged
         } else {
             checks = snapshot.checks
         }
-        let healthy = !checks.contains { $0.critical && $0.status == .fail }
-        let results = cache.entry(.healthResults(tag: tag), version: snapshot.version) {
-            RenderCache.Entry(
-                version: snapshot.version, buffer: ByteBuffer(bytes: HealthJSONRenderer.renderResults(checks)),
-                segment: nil)
-        }.buffer
         let options = self.options.withLock { $0 }
-        let prefix = HealthJSONRenderer.renderDocumentPrefix(
-            healthy: healthy, hostname: options.hostname, timestamp: store.wallClock.now())
+        let healthy = !checks.contains { $0.critical && $0.status == .fail }
+        let now = store.wallClock.now()
 
-        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"]
+        var headers: HTTPFields = [.contentType: format.contentType, .cacheControl: "no-store", .vary: "Accept"]
         for header in options.headers {
             if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
         }
-        let status = healthy ? HTTPResponse.Status.ok : HTTPResponse.Status(code: options.failureStatus)
-        let body = ResponseBody(contentsOf: [
-            ByteBuffer(bytes: prefix), results, ByteBuffer(bytes: HealthJSONRenderer.documentSuffix),
-        ])
-        return Response(status: status, headers: headers, body: body)
+        let status =
+            healthy || format.alwaysOK ? HTTPResponse.Status.ok : HTTPResponse.Status(code: options.failureStatus)
+
+        let buffers: [ByteBuffer]
+        switch format {
+        case .json:
+            let results = cached(.healthResults(tag: tag), version: snapshot.version) {
+                HealthJSONRenderer.renderResults(checks)
+            }
+            let prefix = HealthJSONRenderer.renderDocumentPrefix(
+                healthy: healthy, hostname: options.hostname, timestamp: now)
+            buffers = [ByteBuffer(bytes: prefix), results, ByteBuffer(bytes: HealthJSONRenderer.documentSuffix)]
+        case .healthJSON:
+            buffers = [
+                cached(.health(format, tag: tag), version: snapshot.version) {
+                    HealthPlusJSONRenderer.render(
+                        checks, description: "Vitals on \(options.hostname)", version: options.build.version)
+                }
+            ]
+        case .text:
+            buffers = [cached(.health(format, tag: tag), version: snapshot.version) { TextRenderer.render(checks) }]
+        case .openMetrics:
+            let restricted = snapshot.restricted(to: checks)
+            buffers = [
+                cached(.health(format, tag: tag), version: snapshot.version) {
+                    MetricsRenderer.renderChecks(restricted, build: options.build, format: .openMetrics)
+                },
+                ByteBuffer(bytes: MetricsRenderer.renderProcess(currentProcessMetrics(), format: .openMetrics)),
+            ]
+        case .rss, .atom:
+            let base = "http://\(request.head.authority ?? options.hostname)"
+            let bytes =
+                format == .rss
+                ? FeedRenderer.renderRSS(checks, hostname: options.hostname, baseURL: base, now: now)
+                : FeedRenderer.renderAtom(checks, hostname: options.hostname, baseURL: base, now: now)
+            buffers = [ByteBuffer(bytes: bytes)]
+        case .html:
+            // Ages on the page move with the clock, so it is rendered per request; it is for people.
+            buffers = [ByteBuffer(bytes: StatusPageRenderer.render(checks, hostname: options.hostname, now: now))]
+        }
+        return Reply(status: status, headers: headers, buffers: buffers)
+    }
+
+    private func cached(_ kind: RenderCache.Kind, version: UInt64, render: () -> [UInt8]) -> ByteBuffer {
+        cache.entry(kind, version: version) {
+            RenderCache.Entry(version: version, buffer: ByteBuffer(bytes: render()), segment: nil)
+        }.buffer
+    }
+
+    // MARK: - /environment
+
+    func environment() -> Reply {
+        guard let dump = options.withLock({ $0.environment }) else {
+            return Reply(.notFound, text: "the environment dump is disabled (environment.enabled: false)\n")
+        }
+        return Reply(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+            buffers: [ByteBuffer(bytes: dump.render())])
     }
 
     // MARK: - /ping
 
-    func ping(_ name: String?, success: Bool) -> Response {
+    func ping(_ name: String?, success: Bool) -> Reply {
         guard let name, let slot = store.slot(named: name), let receiver = slot.definition.check as? any PingReceiver
         else {
-            return Self.plain(.notFound, "no heartbeat check named \"\(name ?? "")\"\n")
+            return Reply(.notFound, text: "no heartbeat check named \"\(name ?? "")\"\n")
         }
         receiver.receivePing(success: success)
         onPing(slot)
-        return Self.plain(.ok, success ? "ok\n" : "failure recorded\n")
-    }
-
-    static func plain(_ status: HTTPResponse.Status, _ text: String) -> Response {
-        Response(
-            status: status,
-            headers: [.contentType: "text/plain; charset=utf-8"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: text))
-        )
+        return Reply(.ok, text: success ? "ok\n" : "failure recorded\n")
     }
 }

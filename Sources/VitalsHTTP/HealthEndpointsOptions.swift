@@ -10,21 +10,26 @@ public struct HealthEndpointsOptions: Sendable, Equatable {
     public var build: BuildInfo
     /// The `hostname` field of `/health`.
     public var hostname: String
+    /// The `/environment` document; `nil` answers 404 there.
+    public var environment: EnvironmentDump?
 
     public init(
         failureStatus: Int = 500,
         headers: [(name: String, value: String)] = [],
         build: BuildInfo,
-        hostname: String
+        hostname: String,
+        environment: EnvironmentDump? = nil
     ) {
         self.failureStatus = failureStatus
         self.headers = headers
         self.build = build
         self.hostname = hostname
+        self.environment = environment
     }
 
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.failureStatus == rhs.failureStatus && lhs.build == rhs.build && lhs.hostname == rhs.hostname
             && lhs.headers.map(\.name) == rhs.headers.map(\.name) && lhs.headers.map(\.value) == rhs.headers.map(\.value)
+            && (lhs.environment == nil) == (rhs.environment == nil)
     }
 }

@@ -12,6 +12,7 @@ final class RenderCache: Sendable {
         case metrics(MetricsFormat)
         case metricsDeflated(MetricsFormat)
         case healthResults(tag: String?)
+        case health(HealthFormat, tag: String?)
     }
 
     struct Entry: Sendable {

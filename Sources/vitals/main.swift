@@ -76,7 +76,7 @@ struct Check: AsyncParsableCommand {
     @Option(name: .customLong("config.file"), help: "The YAML configuration; without it the default checks run.")
     var configFile: String?
 
-    @Option(help: "Output format: text or json.")
+    @Option(help: "Output format: text, json, or nagios (one plugin line; exit 0/1/2/3).")
     var format: String = "text"
 
     @Option(name: .customLong("tag"), help: "Only run checks with this tag (repeatable).")
@@ -86,7 +86,7 @@ struct Check: AsyncParsableCommand {
 
     func validate() throws {
         guard Daemon.CheckFormat(rawValue: format) != nil else {
-            throw ValidationError("--format must be text or json")
+            throw ValidationError("--format must be text, json or nagios")
         }
     }
 
@@ -125,6 +125,14 @@ do {
     if code == .validationFailure {
         let message = Vitals.fullMessage(for: error)
         StandardError.write(line: message)
+        // Called as a Nagios plugin, a usage error is UNKNOWN (3), and the line says so.
+        let arguments = CommandLine.arguments
+        let nagios = zip(arguments, arguments.dropFirst()).contains { $0 == ("--format", "nagios") }
+            || arguments.contains("--format=nagios")
+        if nagios {
+            print("VITALS UNKNOWN - usage error: \(message.split(separator: "\n").first ?? "")")
+            exit(Daemon.nagiosUnknown)
+        }
         exit(2)
     }
     Vitals.exit(withError: error)

@@ -97,3 +97,48 @@ import Testing
         #expect(result.stdout.hasPrefix("vitals "))
     }
 }
+
+@Suite(.tags(.integration)) struct NagiosOutputTests {
+    private func run(_ body: String, critical: Bool = true) async throws -> CommandResult {
+        let directory = try TemporaryDirectory()
+        let plugin = try directory.write("plugin.sh", "#!/bin/sh\n\(body)\n", executable: true)
+        let config = try directory.write(
+            "nagios.yml",
+            """
+            checks:
+              - {name: root, type: disk, path: /, warn_free_percent: 0, fail_free_percent: 0}
+              - {name: plugin, type: exec, command: ["\(plugin)"], critical: \(critical)}
+            """)
+        return try await runVitals(["check", "--config.file", config, "--format", "nagios"])
+    }
+
+    @Test func okLineAndExitZero() async throws {
+        let result = try await run("echo OK; exit 0")
+        #expect(result.status == 0)
+        #expect(result.stdout.hasPrefix("VITALS OK - 2 checks passing | 'plugin'="))
+    }
+
+    @Test func warningLineAndExitOne() async throws {
+        let result = try await run("echo 'WARNING - meh'; exit 1")
+        #expect(result.status == 1)
+        #expect(result.stdout.hasPrefix("VITALS WARNING - 1 of 2 warning: plugin | "))
+    }
+
+    @Test func criticalLineAndExitTwo() async throws {
+        let result = try await run("echo 'CRITICAL - down'; exit 2")
+        #expect(result.status == 2)
+        #expect(result.stdout.hasPrefix("VITALS CRITICAL - 1 of 2 failing: plugin | "))
+        #expect(result.stdout.contains("'root'="))
+    }
+
+    @Test func unknownAndExitThreeOnAConfigurationOrUsageError() async throws {
+        let directory = try TemporaryDirectory()
+        let config = try directory.write("bad.yml", "checks:\n  - {name: x, type: ftp}\n")
+        let invalid = try await runVitals(["check", "--config.file", config, "--format", "nagios"])
+        #expect(invalid.status == 3)
+        #expect(invalid.stdout.hasPrefix("VITALS UNKNOWN"))
+        let usage = try await runVitals(["check", "--format", "nagios", "--no-such-flag"])
+        #expect(usage.status == 3)
+        #expect(usage.stdout.hasPrefix("VITALS UNKNOWN"))
+    }
+}

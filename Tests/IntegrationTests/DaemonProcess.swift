@@ -140,6 +140,28 @@ final class DaemonProcess: Sendable {
         return (Int(response.status.code), response.headers, String(buffer: body))
     }
 
+    /// A `HEAD` request through curl (async-http-client's HEAD handling trips over a
+    /// Content-Length without a body on some responses): status, headers (lower-cased
+    /// names) and the number of body bytes received.
+    func head(_ path: String) throws -> (status: Int, headers: [String: String], bodyBytes: Int) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["curl", "-sS", "-I", "-w", "\n%{size_download}", "http://127.0.0.1:\(port)\(path)"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let lines = text.split(separator: "\r\n", omittingEmptySubsequences: false).flatMap { $0.split(separator: "\n") }
+        let status = lines.first.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
+        var headers: [String: String] = [:]
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return (status, headers, Int(lines.last ?? "") ?? -1)
+    }
+
     /// The parsed `/health` document.
     func health(_ path: String = "/health") async throws -> (status: Int, json: [String: Any]) {
         let response = try await request(path)

@@ -150,3 +150,29 @@ func sampleSnapshot() -> Snapshot {
         #expect(store.snapshot().reload.successful == false)
     }
 }
+
+@Suite struct TLSExpiryMetricTests {
+    @Test func tlsChecksExportTheirCertificateExpiry() throws {
+        struct Fixed: HealthCheck {
+            let outcome: CheckOutcome
+            func run() async throws -> CheckOutcome { outcome }
+        }
+        let store = ResultStore(wallClock: WallClock { 1 })
+        let outcome = CheckOutcome.pass(
+            "certificate expires in 30 days",
+            observations: [Observation("expiry_seconds", 2_592_000, unit: "s"), Observation("expiry_timestamp", 1_800_000_000, unit: "s")])
+        let slots = store.replace(with: [
+            CheckDefinition(name: "site", type: "tls", check: Fixed(outcome: outcome)),
+            CheckDefinition(name: "other", type: "disk", check: Fixed(outcome: .pass("ok"))),
+        ])
+        for slot in slots {
+            let result = (slot.definition.check as? Fixed)?.outcome ?? .pass("")
+            store.record(CheckResult(outcome: result, finished: 1, duration: 0.1), for: slot, expires: nil)
+        }
+        let build = BuildInfo(version: "1", revision: "r", swiftVersion: "6")
+        let om = String(decoding: MetricsRenderer.renderChecks(store.snapshot(), build: build, format: .openMetrics), as: UTF8.self)
+        #expect(om.contains("# UNIT healthcheck_tls_cert_expiry_timestamp_seconds seconds\n"))
+        #expect(om.contains("healthcheck_tls_cert_expiry_timestamp_seconds{check=\"site\"} 1800000000\n"))
+        #expect(!om.contains("healthcheck_tls_cert_expiry_timestamp_seconds{check=\"other\"}"))
+    }
+}

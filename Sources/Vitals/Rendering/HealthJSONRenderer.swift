@@ -60,8 +60,10 @@ public enum HealthJSONRenderer {
         var out = ByteWriter(capacity: 128)
         out.write("{\"status\":\"\(healthy ? "success" : "failure")\",\"hostname\":")
         out.write(jsonString: hostname)
-        out.write(",\"timestamp\":")
-        out.write(jsonNumber: (timestamp * 1000).rounded() / 1000)
+        // Always three decimals, so that the length (and HEAD's Content-Length) is stable.
+        let milliseconds = Int64((timestamp * 1000).rounded())
+        let fraction = String(milliseconds % 1000)
+        out.write(",\"timestamp\":\(milliseconds / 1000).\(String(repeating: "0", count: 3 - fraction.count) + fraction)")
         out.write(",\"results\":")
         return out.bytes
     }

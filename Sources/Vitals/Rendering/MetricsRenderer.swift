@@ -92,6 +92,22 @@ public enum MetricsRenderer {
             if om { sample(&out, "healthcheck_latency_seconds_created", label, check.created) }
         }
 
+        // TLS checks also export their certificate's expiry, for alerts that predict it.
+        let expiries = zip(snapshot.checks, labels).compactMap { check, label -> ([UInt8], Double)? in
+            guard check.type == "tls",
+                let expiry = check.last?.outcome.observations.first(where: { $0.name == "expiry_timestamp" })
+            else { return nil }
+            return ([UInt8]("check=\"".utf8) + Self.escaped(check.name) + [UInt8(ascii: "\"")], expiry.value)
+        }
+        if !expiries.isEmpty {
+            family(
+                &out, "healthcheck_tls_cert_expiry_timestamp_seconds", "gauge",
+                "When the certificate a tls check saw last expires.", unit: "seconds", om: om)
+            for (label, expiry) in expiries {
+                sample(&out, "healthcheck_tls_cert_expiry_timestamp_seconds", label, expiry)
+            }
+        }
+
         renderExporter(&out, snapshot, build: build, om: om)
         return out.bytes
     }
@@ -145,6 +161,12 @@ public enum MetricsRenderer {
             &out, "vitals_config_last_reload_success_timestamp_seconds", "gauge",
             "Timestamp of the last successful configuration reload.", unit: "seconds", om: om)
         sample(&out, "vitals_config_last_reload_success_timestamp_seconds", [], snapshot.reload.lastSuccess)
+    }
+
+    private static func escaped(_ value: String) -> [UInt8] {
+        var writer = ByteWriter()
+        writer.write(labelValue: value)
+        return writer.bytes
     }
 
     private static func family(

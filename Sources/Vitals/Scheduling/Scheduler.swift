@@ -213,6 +213,12 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
             let untilNext = max(.zero, now.duration(to: nextDue))
             let result = CheckResult(outcome: outcome, finished: wallNow, duration: elapsed.inSeconds)
             store.record(result, for: slot, expires: wallNow + untilNext.inSeconds)
+            logger.debug(
+                "Check ran",
+                metadata: [
+                    "check": "\(slot.name)", "status": "\(outcome.status.rawValue)",
+                    "duration": "\(elapsed.shortDescription)", "output": "\(outcome.message)",
+                ])
         }
         finish(slot)
     }

@@ -12,6 +12,11 @@ public struct Snapshot: Sendable {
         !checks.contains { $0.critical && $0.status == .fail }
     }
 
+    /// The same snapshot with only `checks` (for output limited to a tag).
+    public func restricted(to checks: [CheckSnapshot]) -> Snapshot {
+        Snapshot(version: version, checks: checks, reload: reload)
+    }
+
     /// The checks that carry `tag`, or `nil` when no check does.
     public func checks(taggedWith tag: String) -> [CheckSnapshot]? {
         let selected = checks.filter { $0.tags.contains(tag) }

@@ -1,0 +1,311 @@
+import NIOCore
+import NIOPosix
+public import NIOSSL
+import NIOTLS
+import SwiftASN1
+public import Vitals
+import X509
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Completes a TLS handshake, verifying the server's certificate, and reports how long the
+/// certificate stays valid.
+///
+/// The handshake verifies the whole chain against ``trustRoots`` and the leaf certificate
+/// against ``serverName``, which is also sent as SNI. A DNS name must match one of the
+/// certificate's DNS names (or, when it has none at all, its common name); an IP address is
+/// matched, as NIOSSL does, against the address connected to. A certificate that expires within
+/// ``warnDays`` warns; one that expires within ``failDays``, or has already expired, fails with
+/// reason ``expiry``.
+///
+/// ```swift
+/// let site = TLSProbe(host: "example.com", port: 443, serverName: "example.com", warnDays: 14, failDays: 3)
+/// ```
+///
+/// Failure reasons: `expiry`, `tls` (the handshake or the verification failed for another
+/// reason than expiry), `refused`, `dns`, `timeout`, `error`. Observations: `expiry_seconds`
+/// (s, the time left, negative once expired) and `expiry_timestamp` (s, the end of validity
+/// as Unix seconds).
+public struct TLSProbe: HealthCheck {
+    /// The failure reason when the certificate has expired or expires within ``failDays``.
+    public static let expiry = FailureReason("expiry")
+
+    /// The host name or address to connect to.
+    public var host: String
+    /// The port to connect to.
+    public var port: Int
+    /// The name the certificate must be valid for, sent as SNI.
+    public var serverName: String
+    /// Days before expiry from which the check warns.
+    public var warnDays: Int
+    /// Days before expiry from which the check fails.
+    public var failDays: Int
+    /// The certificate authorities trusted to issue the server's certificate.
+    public var trustRoots: NIOSSLTrustRoots
+    /// The current time, against which the expiry is measured.
+    public var wallClock: WallClock
+
+    /// Creates a TLS probe.
+    /// - Parameters:
+    ///   - host: The host name or address to connect to.
+    ///   - port: The port to connect to.
+    ///   - serverName: The name the certificate must be valid for: a DNS name, sent as SNI, or
+    ///     an IP address.
+    ///   - warnDays: Warn when the certificate expires in fewer days than this.
+    ///   - failDays: Fail when the certificate expires in fewer days than this.
+    ///   - trustRoots: The trusted certificate authorities: the system's by default, or a PEM
+    ///     file (``NIOSSLTrustRoots/file(_:)``, read on each run) or certificates for a private CA.
+    ///   - wallClock: The current time, against which the expiry is measured.
+    public init(
+        host: String,
+        port: Int,
+        serverName: String,
+        warnDays: Int,
+        failDays: Int,
+        trustRoots: NIOSSLTrustRoots = .default,
+        wallClock: WallClock = .system
+    ) {
+        self.host = host
+        self.port = port
+        self.serverName = serverName
+        self.warnDays = warnDays
+        self.failDays = failDays
+        self.trustRoots = trustRoots
+        self.wallClock = wallClock
+    }
+
+    public func run() async throws -> CheckOutcome {
+        let context = try makeContext()
+        // An IP address is never sent as SNI: NIOSSL refuses it, and matches IP SANs against
+        // the address connected to instead.
+        let sniName: String? = (try? SocketAddress(ipAddress: serverName, port: 0)) == nil ? serverName : nil
+        let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
+        let handshake = eventLoop.makePromise(of: NIOSSLCertificate?.self)
+        let bootstrap = ClientBootstrap(group: eventLoop)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let tls = try NIOSSLClientHandler(context: context, serverHostname: sniName)
+                    let observer = HandshakeObserver(tls: tls, handshake: handshake)
+                    try channel.pipeline.syncOperations.addHandlers(tls, observer)
+                }
+            }
+        let channel: any Channel
+        do {
+            channel = try await ProbeSupport.cancellableConnect(bootstrap.connect(host: host, port: port))
+        } catch {
+            handshake.fail(error)
+            if error is CancellationError { throw error }
+            throw CheckFailure.network(error)
+        }
+        defer { channel.close(promise: nil) }
+        let leaf: NIOSSLCertificate?
+        do {
+            leaf = try await withTaskCancellationHandler {
+                try await handshake.futureResult.get()
+            } onCancel: {
+                channel.close(promise: nil)
+            }
+        } catch let error as HandshakeError {
+            try Task.checkCancellation()
+            throw failure(error)
+        } catch {
+            try Task.checkCancellation()
+            throw CheckFailure.network(error)
+        }
+        guard let leaf else { throw CheckFailure(.tls, "the server sent no certificate") }
+        if let sniName, !Self.hasDNSName(sniName, leaf) {
+            throw CheckFailure(.tls, "certificate is not valid for \(serverName)")
+        }
+        return outcome(notAfter: Double(leaf.notValidAfter))
+    }
+
+    /// Whether `leaf` names `name` among its DNS subject alternative names, or has no subject
+    /// alternative names at all (NIOSSL has then matched its common name).
+    ///
+    /// NIOSSL accepts a certificate whose IP address SAN matches the address connected to,
+    /// whatever the server name: a server's default certificate for its own address would pass
+    /// for any name.
+    private static func hasDNSName(_ name: String, _ leaf: NIOSSLCertificate) -> Bool {
+        let names: SubjectAlternativeNames?
+        do {
+            names = try Certificate(derEncoded: leaf.toDERBytes()).extensions.subjectAlternativeNames
+        } catch {
+            return false
+        }
+        guard let names else { return true }
+        let wanted = normalised(name)
+        return names.contains { general in
+            guard case .dnsName(let dnsName) = general else { return false }
+            let pattern = normalised(dnsName)
+            if pattern == wanted { return true }
+            // A wildcard stands for exactly one whole left-most label.
+            guard pattern.hasPrefix("*."), let dot = wanted.firstIndex(of: "."), dot != wanted.startIndex else {
+                return false
+            }
+            return wanted[dot...] == pattern.dropFirst()
+        }
+    }
+
+    /// `name` in lower case without a trailing dot, for comparison.
+    private static func normalised(_ name: String) -> String {
+        let lowered = name.lowercased()
+        return lowered.hasSuffix(".") ? String(lowered.dropLast()) : lowered
+    }
+
+    private func makeContext() throws(CheckFailure) -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.trustRoots = trustRoots
+        do {
+            return try NIOSSLContext(configuration: configuration)
+        } catch {
+            if case .file(let path) = trustRoots {
+                throw CheckFailure(.error, "cannot load trust roots from \(path): \(error)")
+            }
+            throw CheckFailure(.error, "cannot load trust roots: \(error)")
+        }
+    }
+
+    /// The outcome for a verified certificate that is valid until `notAfter` (Unix seconds).
+    private func outcome(notAfter: Double) -> CheckOutcome {
+        let left = notAfter - wallClock.now()
+        let observations = [
+            Observation("expiry_seconds", left, unit: "s"),
+            Observation("expiry_timestamp", notAfter, unit: "s"),
+        ]
+        if left <= 0 {
+            let message = expiredMessage(left: left, notAfter: notAfter)
+            return .fail(message, reason: Self.expiry, observations: observations)
+        }
+        let message = "certificate for \(serverName) expires in \(Self.span(left)) (\(Self.date(notAfter)))"
+        let day = 86400.0
+        let status = ProbeSupport.status(
+            of: left,
+            warn: Double(warnDays) * day,
+            fail: Double(failDays) * day,
+            lowerIsWorse: true
+        )
+        switch status {
+        case .pass:
+            return .pass(message, observations: observations)
+        case .warn:
+            return .warn("\(message), within \(Self.days(warnDays))", observations: observations)
+        case .fail:
+            return .fail("\(message), within \(Self.days(failDays))", reason: Self.expiry, observations: observations)
+        }
+    }
+
+    /// The failure for a handshake that did not complete.
+    private func failure(_ error: HandshakeError) -> CheckFailure {
+        // Verification rejects an expired certificate without saying why; the leaf, read before
+        // the connection closed, tells whether expiry was the reason.
+        if let leaf = error.leaf {
+            let notAfter = Double(leaf.notValidAfter)
+            let left = notAfter - wallClock.now()
+            if left <= 0 {
+                return CheckFailure(
+                    Self.expiry,
+                    expiredMessage(left: left, notAfter: notAfter),
+                    observations: [
+                        Observation("expiry_seconds", left, unit: "s"),
+                        Observation("expiry_timestamp", notAfter, unit: "s"),
+                    ]
+                )
+            }
+        }
+        switch error.underlying {
+        case let underlying as NIOSSLExtraError where underlying == .failedToValidateHostname:
+            return CheckFailure(.tls, "certificate is not valid for \(serverName)")
+        case NIOSSLError.handshakeFailed(.sslError(let stack)):
+            let reason = stack.lazy.compactMap(Self.reason(of:)).first
+            return CheckFailure(.tls, "TLS handshake failed" + (reason.map { ": \($0)" } ?? ""))
+        default:
+            return CheckFailure.network(error.underlying)
+        }
+    }
+
+    private func expiredMessage(left: Double, notAfter: Double) -> String {
+        "certificate for \(serverName) expired \(Self.span(-left)) ago (\(Self.date(notAfter)))"
+    }
+
+    /// The reason of one BoringSSL error, e.g. `certificate verify failed` for
+    /// `error:1000007d:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED at …`.
+    private static func reason(of error: BoringSSLInternalError) -> String? {
+        let text = "\(error)"
+        guard let start = text.firstRange(of: "OPENSSL_internal:")?.upperBound else { return nil }
+        let name = text[start...].prefix { $0 != " " }
+        guard !name.isEmpty else { return nil }
+        return name.lowercased().replacing("_", with: " ")
+    }
+
+    /// A time span in whole days, or in hours and minutes below a day: `29 days`, `1 day`, `5h 20m`.
+    private static func span(_ seconds: Double) -> String {
+        let days = Int((seconds / 86400).rounded(.down))
+        return days >= 1 ? Self.days(days) : ProbeSupport.seconds(seconds)
+    }
+
+    private static func days(_ count: Int) -> String {
+        count == 1 ? "1 day" : "\(count) days"
+    }
+
+    /// A UTC date, e.g. `2026-12-20`.
+    private static func date(_ seconds: Double) -> String {
+        var time = time_t(seconds.rounded(.down))
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        let pad = { (value: Int32, width: Int) in
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))"
+    }
+}
+
+/// A handshake that failed, with the peer's leaf certificate if it sent one.
+private struct HandshakeError: Error {
+    var underlying: any Error
+    var leaf: NIOSSLCertificate?
+}
+
+/// Completes the probe's promise when the TLS handshake completes or fails, with the peer's
+/// leaf certificate.
+private final class HandshakeObserver: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    private let tls: NIOSSLClientHandler
+    private let handshake: EventLoopPromise<NIOSSLCertificate?>
+
+    init(tls: NIOSSLClientHandler, handshake: EventLoopPromise<NIOSSLCertificate?>) {
+        self.tls = tls
+        self.handshake = handshake
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted = event as? TLSUserEvent {
+            handshake.succeed(tls.peerCertificate)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // The TLS handler still holds the connection here, so the leaf is readable even when
+        // verification rejected it. Only the first error counts: a promise completes once.
+        handshake.fail(HandshakeError(underlying: error, leaf: tls.peerCertificate))
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        handshake.fail(ChannelError.eof)
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        handshake.fail(ChannelError.eof)
+    }
+}
