@@ -104,6 +104,34 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "VitalsTestSupport", path: "Tests/VitalsTestSupport", swiftSettings: swiftSettings),
+        // Examples/HummingbirdApp: a small app embedding the library; built and tested with the package.
+        .target(
+            name: "HummingbirdApp",
+            dependencies: [
+                "Vitals", "VitalsHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/HummingbirdApp/Sources/HummingbirdApp",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "HummingbirdAppServer",
+            dependencies: ["HummingbirdApp"],
+            path: "Examples/HummingbirdApp/Sources/HummingbirdAppServer",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HummingbirdAppTests",
+            dependencies: [
+                "HummingbirdApp",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Examples/HummingbirdApp/Tests/HummingbirdAppTests",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "VitalsTests", dependencies: ["Vitals", "VitalsTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VitalsProbesTests",
@@ -120,7 +148,9 @@ let package = Package(
         .testTarget(
             name: "VitalsHTTPTests",
             dependencies: [
-                "VitalsHTTP", "Vitals", "CZlib",
+                "VitalsHTTP", "Vitals", "CZlib", "VitalsTestSupport",
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -153,3 +183,9 @@ let package = Package(
         ),
     ]
 )
+
+// Documentation: `VITALS_DOCS=1 swift package generate-documentation --target Vitals`. The plugin is
+// added only then, so that users' builds never resolve it.
+if Context.environment["VITALS_DOCS"] != nil {
+    package.dependencies.append(.package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"))
+}

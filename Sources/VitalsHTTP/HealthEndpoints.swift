@@ -28,6 +28,8 @@ public final class HealthEndpoints: Sendable {
     private let processPart = Mutex<(taken: ContinuousClock.Instant, metrics: ProcessMetrics?)?>(nil)
     private let onPing: @Sendable (CheckSlot) -> Void
     private let onReload: (@Sendable () async -> ReloadResult)?
+    private let prepare: (@Sendable (_ tag: String?) async -> Void)?
+    private let environmentProvider: (@Sendable () -> EnvironmentDump?)?
 
     /// Creates the endpoints.
     /// - Parameters:
@@ -35,16 +37,48 @@ public final class HealthEndpoints: Sendable {
     ///   - options: status code, headers and identity.
     ///   - onPing: called after a ping reached a check, e.g. to run it soon.
     ///   - onReload: performs a reload for `POST /-/reload`; `nil` answers 404 there.
+    ///   - prepare: awaited before answering from the store (on-demand mode refreshes expired checks here).
     public init(
         store: ResultStore,
         options: HealthEndpointsOptions,
         onPing: @escaping @Sendable (CheckSlot) -> Void = { _ in },
-        onReload: (@Sendable () async -> ReloadResult)? = nil
+        onReload: (@Sendable () async -> ReloadResult)? = nil,
+        prepare: (@Sendable (_ tag: String?) async -> Void)? = nil
     ) {
         self.store = store
         self.options = Mutex(options)
         self.onPing = onPing
         self.onReload = onReload
+        self.prepare = prepare
+        self.environmentProvider = nil
+    }
+
+    /// Creates the endpoints of a ``Monitor``: in on-demand mode a request first runs
+    /// the checks whose cached result expired; `/environment` shows the monitor's
+    /// custom sections when `environment` is given (404 otherwise).
+    ///
+    /// ```swift
+    /// let endpoints = HealthEndpoints(monitor: monitor, options: .init(build: build, hostname: "api-1"))
+    /// endpoints.addRoutes(to: router.group("internal"))   // /internal/health, /internal/metrics, …
+    /// ```
+    public init(monitor: Monitor, options: HealthEndpointsOptions, environment: EnvironmentDump.Options? = nil) {
+        self.store = monitor.store
+        self.options = Mutex(options)
+        self.onPing = { monitor.runSoon($0) }
+        self.onReload = nil
+        if monitor.mode == .scheduled {
+            self.prepare = nil
+        } else {
+            self.prepare = { @Sendable (tag: String?) async in await monitor.refresh(tag: tag) }
+        }
+        if let environment {
+            let build = options.build
+            self.environmentProvider = { @Sendable () -> EnvironmentDump? in
+                monitor.environmentDump(build: build, options: environment)
+            }
+        } else {
+            self.environmentProvider = nil
+        }
     }
 
     /// How many renders the cache has done.
@@ -60,14 +94,23 @@ public final class HealthEndpoints: Sendable {
     /// Every `GET` route answers `HEAD` too.
     public func addRoutes<Context: RequestContext>(to router: some RouterMethods<Context>) {
         for method in [HTTPRequest.Method.get, .head] {
-            router.on("metrics", method: method) { request, _ in self.metrics(request).response(for: method) }
-            router.on("health", method: method) { request, _ in self.health(request, tag: nil).response(for: method) }
+            router.on("metrics", method: method) { request, _ in
+                await self.prepare?(nil)
+                return self.metrics(request).response(for: method)
+            }
+            router.on("health", method: method) { request, _ in
+                await self.prepare?(nil)
+                return self.health(request, tag: nil).response(for: method)
+            }
             router.on("health/{tag}", method: method) { request, context in
-                self.health(request, tag: context.parameters.get("tag")).response(for: method)
+                let tag = context.parameters.get("tag")
+                await self.prepare?(tag)
+                return self.health(request, tag: tag).response(for: method)
             }
             router.on("environment", method: method) { _, _ in self.environment().response(for: method) }
-            router.on("/", method: method) { request, _ in
-                self.health(request, tag: nil, forcing: .html).response(for: method)
+            router.on("", method: method) { request, _ in
+                await self.prepare?(nil)
+                return self.health(request, tag: nil, forcing: .html).response(for: method)
             }
         }
         for method in [HTTPRequest.Method.get, .post] {
@@ -226,7 +269,7 @@ public final class HealthEndpoints: Sendable {
     // MARK: - /environment
 
     func environment() -> Reply {
-        guard let dump = options.withLock({ $0.environment }) else {
+        guard let dump = environmentProvider?() ?? options.withLock({ $0.environment }) else {
             return Reply(.notFound, text: "the environment dump is disabled (environment.enabled: false)\n")
         }
         return Reply(

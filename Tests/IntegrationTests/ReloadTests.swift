@@ -30,6 +30,12 @@ import Testing
         #expect(try await daemon.metric(runs("changing")) ?? 99 <= 1, "changed: a new check")
         #expect(try await daemon.metric("vitals_checks") == 3)
         #expect(try await daemon.metric("vitals_config_last_reload_successful") == 1)
+        // New and changed checks are scheduled: each runs within the first second.
+        try await waitUntil("the added and the changed check to run") {
+            let added = try await daemon.metric("healthcheck_runs_total{check=\"added\",type=\"memory\"}") ?? 0
+            let changing = try await daemon.metric(runs("changing")) ?? 0
+            return added >= 1 && changing >= 1
+        }
     }
 
     @Test func anInvalidReloadChangesNothingAndAnswers400() async throws {

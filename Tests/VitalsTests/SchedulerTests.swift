@@ -191,6 +191,9 @@ private final class GateCheck: HealthCheck {
         #expect(status(scheduler, "kept")?.runs == 3)
         #expect(status(scheduler, "changed")?.runs == 0)
         #expect(status(scheduler, "changed")?.output == "pending")
+        // The changed check is a new one: it gets its first run within the startup window.
+        clock.advance(by: .seconds(1))
+        #expect(await eventually { changed.runs == 4 && status(scheduler, "changed")?.runs == 1 })
         task.cancel()
         try await task.value
     }

@@ -12,6 +12,10 @@ public struct CheckPolicy: Sendable, Equatable {
     public var critical: Bool
     /// Tags that select the check in `/health/{tag}`.
     public var tags: [String]
+    /// On-demand mode: how long a passing (or warning) result is reused; `nil` uses the monitor's default.
+    public var successTTL: Duration?
+    /// On-demand mode: how long a failing result is reused; `nil` uses the monitor's default.
+    public var failureTTL: Duration?
 
     /// Creates a policy; the defaults are those of the daemon's `global` section.
     public init(
@@ -20,7 +24,9 @@ public struct CheckPolicy: Sendable, Equatable {
         failureThreshold: Int = 1,
         successThreshold: Int = 1,
         critical: Bool = true,
-        tags: [String] = []
+        tags: [String] = [],
+        successTTL: Duration? = nil,
+        failureTTL: Duration? = nil
     ) {
         precondition(interval > .zero, "interval must be positive")
         precondition(timeout > .zero, "timeout must be positive")
@@ -30,5 +36,7 @@ public struct CheckPolicy: Sendable, Equatable {
         self.successThreshold = max(1, successThreshold)
         self.critical = critical
         self.tags = tags
+        self.successTTL = successTTL
+        self.failureTTL = failureTTL
     }
 }

@@ -67,8 +67,10 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
 
     /// Replaces the checks (a reload). Unchanged checks keep their state and phase.
     public func replace(with definitions: [CheckDefinition]) {
+        let before = Set(store.slots.map(ObjectIdentifier.init))
         let slots = store.replace(with: definitions)
-        let kept = Set(slots.map(ObjectIdentifier.init))
+        // Slots the store kept (same name and settings) keep their place in the heap; the rest are new.
+        let kept = Set(slots.map(ObjectIdentifier.init)).intersection(before)
         schedule(slots, keeping: kept)
     }
 

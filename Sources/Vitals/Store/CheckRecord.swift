@@ -24,6 +24,12 @@ struct CheckRecord: Sendable {
         self.created = created
     }
 
+    /// Marks the last result as due for replacement at `time` (on-demand mode re-runs it).
+    mutating func expire(at time: Double) {
+        if let expires, expires <= time { return }
+        expires = time
+    }
+
     /// Applies one run. The first run sets the status directly; after that a
     /// passing check reports `fail` only after `failureThreshold` failed runs in a
     /// row, and a failing one reports healthy only after `successThreshold` good runs.

@@ -28,6 +28,13 @@ public final class CheckSlot: Sendable {
         }
     }
 
+    func expire(at time: Double) {
+        state.withLock { state in
+            state.record.expire(at: time)
+            state.snapshot = nil
+        }
+    }
+
     func snapshot() -> CheckSnapshot {
         state.withLock { state in
             if let snapshot = state.snapshot { return snapshot }

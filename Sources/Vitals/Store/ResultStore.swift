@@ -68,6 +68,12 @@ public final class ResultStore: Sendable {
         changes.add(1, ordering: .releasing)
     }
 
+    /// Marks the check's last result as expired now, so that on-demand mode runs it again.
+    public func expire(_ slot: CheckSlot) {
+        slot.expire(at: wallClock.now())
+        changes.add(1, ordering: .releasing)
+    }
+
     /// Records the outcome of a configuration reload.
     public func recordReload(successful: Bool) {
         let now = wallClock.now()

@@ -1,0 +1,160 @@
+public import Logging
+public import ServiceLifecycle
+import Synchronization
+
+/// The Vitals engine for a Swift server: register checks written in Swift, run it as
+/// a service, and serve the results (with `VitalsHTTP`, on a Hummingbird router).
+///
+/// ```swift
+/// let monitor = Monitor()
+/// monitor.register("database") { try await database.ping(); return (true, "reachable") }
+/// monitor.register("queue", policy: CheckPolicy(critical: false)) { QueueCheck(queue).outcome() }
+/// // VitalsHTTP: router.addVitalsRoutes(monitor, build: …)
+/// // ServiceGroup(services: [monitor, app], …)
+/// ```
+///
+/// In ``MonitorMode/scheduled`` mode every check runs on its own interval while
+/// the monitor runs as a service. In ``MonitorMode/onDemand(_:)`` mode a request
+/// runs the checks whose cached result has expired (``refresh(tag:)``); concurrent
+/// requests share one run.
+public final class Monitor: Service, Sendable {
+    /// The results of every check.
+    public let store: ResultStore
+    /// When the checks run.
+    public let mode: MonitorMode
+
+    private let logger: Logger
+    private let scheduler: Scheduler<ContinuousClock>
+    let onDemand: OnDemandRunner?
+    private let refreshRequests: AsyncStream<CheckSlot>
+    private let definitions = Mutex<[CheckDefinition]>([])
+    private let sections = Mutex<[(name: String, content: @Sendable () -> EnvironmentValue)]>([])
+
+    /// Creates a monitor with no checks.
+    /// - Parameters:
+    ///   - mode: scheduled (the default) or on-demand.
+    ///   - logger: receives timeouts and unexpected errors.
+    ///   - wallClock: the source of timestamps (and of TTL expiry); tests may replace it.
+    public init(mode: MonitorMode = .scheduled, logger: Logger = Logger(label: "vitals"), wallClock: WallClock = .system) {
+        self.mode = mode
+        self.logger = logger
+        let store = ResultStore(wallClock: wallClock)
+        self.store = store
+        self.scheduler = Scheduler(store: store, clock: ContinuousClock(), logger: logger)
+        let (stream, continuation) = AsyncStream.makeStream(of: CheckSlot.self)
+        self.refreshRequests = stream
+        if case .onDemand(let options) = mode.kind {
+            onDemand = OnDemandRunner(options: options, store: store, logger: logger, refreshes: continuation)
+        } else {
+            onDemand = nil
+        }
+    }
+
+    // MARK: - Registering checks
+
+    /// Registers a check. A check registered under a name already in use replaces it.
+    /// - Parameters:
+    ///   - check: the probe.
+    ///   - name: the unique name, used as the `check` label.
+    ///   - type: the `type` label (default `custom`).
+    ///   - policy: interval, timeout, thresholds, criticality, tags and TTLs.
+    public func register(_ check: some HealthCheck, name: String, type: String = "custom", policy: CheckPolicy = CheckPolicy()) {
+        let definition = CheckDefinition(name: name, type: type, policy: policy, check: check)
+        let all = definitions.withLock { definitions in
+            definitions.removeAll { $0.name == name }
+            definitions.append(definition)
+            return definitions
+        }
+        scheduler.replace(with: all)
+    }
+
+    /// Registers a check written as an `async throws` closure returning an outcome.
+    /// A thrown error fails the check with the error's description.
+    public func register(
+        _ name: String, type: String = "custom", policy: CheckPolicy = CheckPolicy(),
+        _ body: @escaping @Sendable () async throws -> CheckOutcome
+    ) {
+        register(ClosureCheck(body: body), name: name, type: type, policy: policy)
+    }
+
+    /// Registers a check in the shape of the Python healthcheck libraries: a closure
+    /// returning whether it passed and a message.
+    public func register(
+        _ name: String, type: String = "custom", policy: CheckPolicy = CheckPolicy(),
+        _ body: @escaping @Sendable () async throws -> (Bool, String)
+    ) {
+        register(name, type: type, policy: policy) {
+            let (passed, message) = try await body()
+            return passed ? .pass(message) : .fail(message)
+        }
+    }
+
+    /// Removes the check named `name`, if any.
+    public func unregister(_ name: String) {
+        let all = definitions.withLock { definitions in
+            definitions.removeAll { $0.name == name }
+            return definitions
+        }
+        scheduler.replace(with: all)
+    }
+
+    // MARK: - Environment
+
+    /// Adds (or replaces) a section of the environment dump; its values are scrubbed when shown.
+    public func addSection(_ name: String, _ content: @escaping @Sendable () -> EnvironmentValue) {
+        sections.withLock { sections in
+            sections.removeAll { $0.name == name }
+            sections.append((name, content))
+        }
+    }
+
+    /// The environment dump with this monitor's custom sections.
+    public func environmentDump(build: BuildInfo, options: EnvironmentDump.Options = .init()) -> EnvironmentDump {
+        var dump = EnvironmentDump(build: build, options: options)
+        for section in sections.withLock({ $0 }) { dump.addSection(section.name, section.content) }
+        return dump
+    }
+
+    // MARK: - Running
+
+    /// In on-demand mode, runs the checks (those with `tag`, or all) whose cached
+    /// result has expired, and returns when they have results. In scheduled mode it
+    /// returns at once.
+    public func refresh(tag: String? = nil) async {
+        guard let onDemand else { return }
+        let slots = store.slots.filter { tag == nil || $0.definition.policy.tags.contains(tag ?? "") }
+        await withTaskGroup(of: Void.self) { group in
+            for slot in slots {
+                group.addTask { await onDemand.ensureFresh(slot) }
+            }
+        }
+    }
+
+    /// Runs the check as soon as possible (a heartbeat just arrived, say); in
+    /// on-demand mode its cached result expires, so the next request runs it.
+    public func runSoon(_ slot: CheckSlot) {
+        if onDemand != nil {
+            store.expire(slot)
+        } else {
+            scheduler.runSoon(slot)
+        }
+    }
+
+    /// Scheduled mode: runs the checks until shutdown. On-demand mode: serves the
+    /// background refreshes of `serveStale` until shutdown.
+    public func run() async throws {
+        switch mode.kind {
+        case .scheduled:
+            try await scheduler.run()
+        case .onDemand:
+            guard let onDemand else { return }
+            await cancelWhenGracefulShutdown {
+                await withDiscardingTaskGroup { group in
+                    for await slot in self.refreshRequests {
+                        group.addTask { await onDemand.runShared(slot) }
+                    }
+                }
+            }
+        }
+    }
+}
