@@ -5,6 +5,7 @@
 #   make test [TEST_FLAGS="--filter Foo"]        install, build, systemd unit check, swift test
 #   make format | format-check                   swift format with the checked-in .swift-format
 #   make bench                                   bench/run.sh, once it exists
+#   make docs                                    DocC for the Vitals module, warnings as errors (.build-docs)
 #   make clean                                   remove .build (a full rebuild takes minutes)
 
 SHELL := /bin/bash
@@ -17,7 +18,7 @@ ARGS ?=
 FORMAT_PATHS ?= Package.swift Sources Tests
 
 .DEFAULT_GOAL := build
-.PHONY: run build test format format-check bench clean
+.PHONY: run build test format format-check bench docs clean
 
 run:
 	scripts/install-deps.sh
@@ -52,6 +53,11 @@ bench:
 	@if [[ -x bench/run.sh ]]; then bench/run.sh; \
 	elif [[ -f bench/run.sh ]]; then bash bench/run.sh; \
 	else echo "bench: no bench/run.sh yet"; fi
+
+# The manifest adds swift-docc-plugin only when VITALS_DOCS is set; the separate scratch path keeps
+# the plugin's build out of .build.
+docs:
+	VITALS_DOCS=1 $(SWIFT) package --scratch-path .build-docs generate-documentation --target Vitals --warnings-as-errors
 
 clean:
 	rm -rf .build

@@ -118,7 +118,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "HummingbirdAppServer",
-            dependencies: ["HummingbirdApp"],
+            dependencies: ["HummingbirdApp", .product(name: "Hummingbird", package: "hummingbird")],
             path: "Examples/HummingbirdApp/Sources/HummingbirdAppServer",
             swiftSettings: swiftSettings
         ),

@@ -11,6 +11,14 @@ struct CheckFactory {
         var definitions: [CheckDefinition] = []
         var diagnostics: [Diagnostic] = []
         for (index, spec) in configuration.checks.enumerated() {
+            // The DSN's own rules (sslmode, parameters, encoding) live with the probe.
+            if case .postgres(let dsn) = spec.settings, let problem = PostgresProbe.problem(with: dsn) {
+                diagnostics.append(
+                    Diagnostic(
+                        path: path, line: spec.line, column: spec.column,
+                        message: "checks[\(index)] (\(spec.name)): dsn: \(problem)"))
+                continue
+            }
             guard let check = makeCheck(spec.settings) else {
                 diagnostics.append(
                     Diagnostic(

@@ -18,7 +18,9 @@ public import Vitals
 public final class HealthEndpoints: Sendable {
     /// What happened to a reload requested through `POST /-/reload`.
     public enum ReloadResult: Sendable {
+        /// The new configuration is in effect.
         case reloaded
+        /// The configuration was invalid and the old one stays in effect.
         case failed(errors: [String])
     }
 

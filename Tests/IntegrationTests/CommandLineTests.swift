@@ -142,3 +142,16 @@ import Testing
         #expect(usage.stdout.hasPrefix("VITALS UNKNOWN"))
     }
 }
+
+@Suite(.tags(.integration)) struct PostgresConfigTests {
+    @Test func checkConfigRejectsABadDSNWithoutEchoingThePassword() async throws {
+        let directory = try TemporaryDirectory()
+        let config = try directory.write(
+            "pg.yml", "checks:\n  - {name: db, type: postgres, dsn: \"postgres://app:pw-9d2f@127.0.0.1/app?sslmode=sometimes\"}\n")
+        let result = try await runVitals(["check-config", "--config.file", config])
+        #expect(result.status == 2)
+        #expect(result.stderr.hasPrefix("\(config):2:5: checks[0] (db): dsn: "), "\(result.stderr)")
+        #expect(result.stderr.contains("sslmode"))
+        #expect(!result.stderr.contains("pw-9d2f"))
+    }
+}

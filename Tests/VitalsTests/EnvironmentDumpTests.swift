@@ -192,3 +192,14 @@ extension EnvironmentValue {
         return members.map(\.key)
     }
 }
+
+@Suite struct EnvironmentDumpReservedNameTests {
+    @Test func aSectionNamedLikeABuiltInOneIsKeptApartInsteadOfCrashing() throws {
+        var dump = EnvironmentDump(
+            build: BuildInfo(version: "1", revision: "r", swiftVersion: "6"),
+            options: .init(includeOS: false, includeRuntime: false, includeProcess: false, includeConfig: false))
+        dump.addSection("os") { ["mine": true] }
+        let text = String(decoding: dump.render(), as: UTF8.self)
+        #expect(text.contains("\"custom.os\""))
+    }
+}

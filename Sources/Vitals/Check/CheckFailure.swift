@@ -31,5 +31,6 @@ public struct CheckFailure: Error, Sendable, Equatable, CustomStringConvertible 
         return failure
     }
 
+    /// The detail: what a thrown failure shows in `/health`.
     public var description: String { detail }
 }

@@ -10,6 +10,7 @@ public struct FailureReason: Sendable, Hashable, CustomStringConvertible {
         self.rawValue = rawValue
     }
 
+    /// The label value, as ``rawValue``.
     public var description: String { rawValue }
 
     /// The run took longer than its timeout and was cancelled.

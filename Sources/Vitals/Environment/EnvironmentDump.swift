@@ -65,10 +65,11 @@ public struct EnvironmentDump: Sendable {
 
     /// Adds a section named `name` whose content `content` builds each time the document is rendered.
     ///
-    /// Adding a section with the name of one added before replaces it. The name may not
-    /// be one of the built-in `os`, `runtime`, `process` or `config`.
+    /// Adding a section with the name of one added before replaces it. A section named
+    /// like a built-in one (`os`, `runtime`, `process`, `config`) is shown as `custom.<name>`
+    /// rather than replacing it.
     public mutating func addSection(_ name: String, _ content: @escaping @Sendable () -> EnvironmentValue) {
-        precondition(!Self.builtInSections.contains(name), "'\(name)' is a built-in section of the environment dump")
+        let name = Self.builtInSections.contains(name) ? "custom.\(name)" : name
         if let index = customSections.firstIndex(where: { $0.name == name }) {
             customSections[index].content = content
         } else {

@@ -5,17 +5,24 @@
 /// let section: EnvironmentValue = ["region": "eu-1", "replicas": 3, "tags": ["a", "b"], "debug": false]
 /// ```
 public enum EnvironmentValue: Sendable, Equatable {
+    /// A JSON string.
     case string(String)
+    /// A JSON number.
     case number(Double)
+    /// `true` or `false`.
     case bool(Bool)
+    /// `null`.
     case null
+    /// A JSON array.
     case array([EnvironmentValue])
     /// Members in the order they are shown.
     case object([Member])
 
     /// One key and value of an ``EnvironmentValue/object(_:)``.
     public struct Member: Sendable, Equatable {
+        /// The member's key.
         public var key: String
+        /// The member's value.
         public var value: EnvironmentValue
 
         /// Creates a member.
@@ -90,30 +97,35 @@ public enum EnvironmentValue: Sendable, Equatable {
 }
 
 extension EnvironmentValue: ExpressibleByStringLiteral {
+    /// A ``EnvironmentValue/string(_:)``.
     public init(stringLiteral value: String) {
         self = .string(value)
     }
 }
 
 extension EnvironmentValue: ExpressibleByIntegerLiteral {
+    /// A ``EnvironmentValue/number(_:)``.
     public init(integerLiteral value: Int) {
         self = .number(Double(value))
     }
 }
 
 extension EnvironmentValue: ExpressibleByFloatLiteral {
+    /// A ``EnvironmentValue/number(_:)``.
     public init(floatLiteral value: Double) {
         self = .number(value)
     }
 }
 
 extension EnvironmentValue: ExpressibleByBooleanLiteral {
+    /// A ``EnvironmentValue/bool(_:)``.
     public init(booleanLiteral value: Bool) {
         self = .bool(value)
     }
 }
 
 extension EnvironmentValue: ExpressibleByArrayLiteral {
+    /// An ``EnvironmentValue/array(_:)``.
     public init(arrayLiteral elements: EnvironmentValue...) {
         self = .array(elements)
     }

@@ -6,11 +6,17 @@ import Synchronization
 /// a service, and serve the results (with `VitalsHTTP`, on a Hummingbird router).
 ///
 /// ```swift
-/// let monitor = Monitor()
-/// monitor.register("database") { try await database.ping(); return (true, "reachable") }
-/// monitor.register("queue", policy: CheckPolicy(critical: false)) { QueueCheck(queue).outcome() }
-/// // VitalsHTTP: router.addVitalsRoutes(monitor, build: …)
-/// // ServiceGroup(services: [monitor, app], …)
+/// let monitor = Monitor(mode: .onDemand())
+/// monitor.register("database") { () async throws -> (Bool, String) in
+///     try await database.ping()
+///     return (true, "reachable")
+/// }
+/// monitor.register(QueueDepthCheck(queue: queue), name: "queue", policy: CheckPolicy(critical: false))
+///
+/// // VitalsHTTP mounts the endpoints on a Hummingbird router; the monitor runs next to the server.
+/// HealthEndpoints(monitor: monitor, options: .init(build: build, hostname: "api-1"))
+///     .addRoutes(to: router.group("internal"))
+/// let app = Application(router: router, services: [monitor])
 /// ```
 ///
 /// In ``MonitorMode/scheduled`` mode every check runs on its own interval while
@@ -70,6 +76,18 @@ public final class Monitor: Service, Sendable {
 
     /// Registers a check written as an `async throws` closure returning an outcome.
     /// A thrown error fails the check with the error's description.
+    ///
+    /// ```swift
+    /// monitor.register("cache") { () async throws -> CheckOutcome in
+    ///     let hitRate = try await cache.hitRate()
+    ///     return hitRate > 0.5 ? .pass("hit rate \(hitRate)") : .warn("hit rate \(hitRate)")
+    /// }
+    /// ```
+    /// - Parameters:
+    ///   - name: the unique name, used as the `check` label.
+    ///   - type: the `type` label (default `custom`).
+    ///   - policy: interval, timeout, thresholds, criticality, tags and TTLs.
+    ///   - body: the probe.
     public func register(
         _ name: String, type: String = "custom", policy: CheckPolicy = CheckPolicy(),
         _ body: @escaping @Sendable () async throws -> CheckOutcome
@@ -79,6 +97,19 @@ public final class Monitor: Service, Sendable {
 
     /// Registers a check in the shape of the Python healthcheck libraries: a closure
     /// returning whether it passed and a message.
+    ///
+    /// `true` becomes ``CheckOutcome/pass(_:observations:)``, `false` becomes
+    /// ``CheckOutcome/fail(_:reason:observations:)`` with the reason `error`, and a thrown
+    /// error fails the check with the error's description.
+    ///
+    /// ```swift
+    /// monitor.register("redis") { (try await redis.ping() == "PONG", "redis ok") }
+    /// ```
+    /// - Parameters:
+    ///   - name: the unique name, used as the `check` label and the `checker` field.
+    ///   - type: the `type` label (default `custom`).
+    ///   - policy: interval, timeout, thresholds, criticality, tags and TTLs.
+    ///   - body: the probe.
     public func register(
         _ name: String, type: String = "custom", policy: CheckPolicy = CheckPolicy(),
         _ body: @escaping @Sendable () async throws -> (Bool, String)

@@ -1,8 +1,8 @@
 /// Renders the JSON body of `/health` (CONTRACT §4).
 ///
 /// The per-check array is the costly part and depends only on the snapshot, so
-/// it is rendered by ``renderResults(_:)`` and cached; ``renderDocument(healthy:hostname:timestamp:results:)``
-/// wraps it with the live header.
+/// it is rendered by ``renderResults(_:)`` and cached; ``renderDocumentPrefix(healthy:hostname:timestamp:)``
+/// and ``documentSuffix`` wrap it with the live header.
 public enum HealthJSONRenderer {
     /// The `results` array for `checks`.
     public static func renderResults(_ checks: [CheckSnapshot]) -> [UInt8] {

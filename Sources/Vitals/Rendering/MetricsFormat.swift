@@ -16,10 +16,14 @@ public enum MetricsFormat: Sendable, Hashable {
 
 /// What the exporter says about itself in `vitals_build_info`.
 public struct BuildInfo: Sendable, Equatable {
+    /// The release version, e.g. `1.2.0`.
     public var version: String
+    /// The source revision, e.g. a commit hash.
     public var revision: String
+    /// The version of the compiler that built the binary, e.g. `6.3`.
     public var swiftVersion: String
 
+    /// Creates build information.
     public init(version: String, revision: String, swiftVersion: String) {
         self.version = version
         self.revision = revision

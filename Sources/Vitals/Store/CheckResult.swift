@@ -7,6 +7,7 @@ public struct CheckResult: Sendable, Equatable {
     /// How long the run took, in seconds.
     public var duration: Double
 
+    /// Creates a result.
     public init(outcome: CheckOutcome, finished: Double, duration: Double) {
         self.outcome = outcome
         self.finished = finished

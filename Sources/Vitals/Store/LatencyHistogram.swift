@@ -10,6 +10,7 @@ public struct LatencyHistogram: Sendable, Equatable {
     /// Number of observations.
     public private(set) var count: UInt64 = 0
 
+    /// Creates an empty histogram.
     public init() {}
 
     mutating func observe(_ seconds: Double) {

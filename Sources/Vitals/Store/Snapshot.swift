@@ -31,6 +31,7 @@ public struct ReloadStatus: Sendable, Equatable {
     /// When the configuration was last loaded successfully, in Unix seconds.
     public var lastSuccess: Double
 
+    /// Creates a reload status.
     public init(successful: Bool, lastSuccess: Double) {
         self.successful = successful
         self.lastSuccess = lastSuccess
@@ -39,10 +40,15 @@ public struct ReloadStatus: Sendable, Equatable {
 
 /// One check in a ``Snapshot``.
 public struct CheckSnapshot: Sendable, Equatable {
+    /// The unique name, used as the `check` label.
     public let name: String
+    /// The type, used as the `type` label, e.g. `http`.
     public let type: String
+    /// Whether a failure of this check fails `/health`.
     public let critical: Bool
+    /// Tags that select the check in `/health/{tag}`.
     public let tags: [String]
+    /// How often the check runs (in scheduled mode).
     public let interval: Duration
     /// The reported status, after thresholds; `fail` until the first run.
     public let status: CheckStatus

@@ -9,11 +9,17 @@ import Foundation
 
 /// The standard `process_*` metrics of the running process, read from `/proc` (Linux only).
 public struct ProcessMetrics: Sendable, Equatable {
+    /// User and system CPU time spent, in seconds (`process_cpu_seconds_total`).
     public var cpuSeconds: Double
+    /// Resident memory size in bytes (`process_resident_memory_bytes`).
     public var residentMemoryBytes: Double?
+    /// Virtual memory size in bytes (`process_virtual_memory_bytes`).
     public var virtualMemoryBytes: Double?
+    /// Open file descriptors (`process_open_fds`).
     public var openFileDescriptors: Double?
+    /// The limit on open file descriptors (`process_max_fds`).
     public var maxFileDescriptors: Double?
+    /// When the process started, in Unix seconds (`process_start_time_seconds`).
     public var startTimeSeconds: Double?
 
     /// Reads the current values; `nil` where `/proc` is not available.

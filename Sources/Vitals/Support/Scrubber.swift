@@ -21,13 +21,13 @@ public enum Scrubber {
         return scrubKeyValues(scrubURLPasswords(text))
     }
 
-    /// `value` with everything ``scrub(_:)`` masks masked, and also private keys in
+    /// `value` with everything ``scrub(_:)->String`` masks masked, and also private keys in
     /// PEM form (`-----BEGIN … PRIVATE KEY-----` to the matching end line, or to the end
     /// of the text) and JWT-shaped tokens (three base64url segments separated by dots,
     /// the first starting with `eyJ`) replaced by ``mask``.
     ///
     /// Use it for values shown whole, such as environment variables and configuration;
-    /// it costs more than ``scrub(_:)``.
+    /// it costs more than ``scrub(_:)->String``.
     public static func scrubValue(_ value: String) -> String {
         var value = scrub(value)
         if value.contains("PRIVATE KEY-----") {
