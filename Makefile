@@ -15,7 +15,7 @@ SWIFT ?= swift
 SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
 TEST_FLAGS ?=
 ARGS ?=
-FORMAT_PATHS ?= Package.swift Sources Tests
+FORMAT_PATHS ?= Package.swift Sources Tests Examples Benchmarks/Benchmarks
 
 .DEFAULT_GOAL := build
 .PHONY: run build test format format-check bench docs clean
@@ -33,6 +33,7 @@ build:
 # swift test so that swift test's own summary is the last line printed.
 test:
 	scripts/install-deps.sh --test
+	$(SWIFT) format lint --strict --parallel --recursive $(FORMAT_PATHS)
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	@bin_path="$$($(SWIFT) build --show-bin-path)"; \
 	export VITALS_BINARY="$$bin_path/vitals" VITALS_VENV_PYTHON="$(CURDIR)/.venv/bin/python"; \

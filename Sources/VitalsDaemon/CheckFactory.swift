@@ -15,16 +15,24 @@ struct CheckFactory {
             if case .postgres(let dsn) = spec.settings, let problem = PostgresProbe.problem(with: dsn) {
                 diagnostics.append(
                     Diagnostic(
-                        path: path, line: spec.line, column: spec.column,
-                        message: "checks[\(index)] (\(spec.name)): dsn: \(problem)"))
+                        path: path,
+                        line: spec.line,
+                        column: spec.column,
+                        message: "checks[\(index)] (\(spec.name)): dsn: \(problem)"
+                    )
+                )
                 continue
             }
             guard let check = makeCheck(spec.settings) else {
                 diagnostics.append(
                     Diagnostic(
-                        path: path, line: spec.line, column: spec.column,
-                        message: "checks[\(index)] (\(spec.name)): type: \"\(spec.type)\" is not available in this build"
-                    ))
+                        path: path,
+                        line: spec.line,
+                        column: spec.column,
+                        message:
+                            "checks[\(index)] (\(spec.name)): type: \"\(spec.type)\" is not available in this build"
+                    )
+                )
                 continue
             }
             let policy = CheckPolicy(
@@ -38,8 +46,13 @@ struct CheckFactory {
             definitions.append(
                 CheckDefinition(
                     // The settings string only decides whether a reloaded check is unchanged; it is never shown.
-                    name: spec.name, type: spec.type, policy: policy, settings: String(reflecting: spec.settings),
-                    check: check))
+                    name: spec.name,
+                    type: spec.type,
+                    policy: policy,
+                    settings: String(reflecting: spec.settings),
+                    check: check
+                )
+            )
         }
         if !diagnostics.isEmpty { throw ConfigError(diagnostics: diagnostics) }
         return definitions
@@ -51,10 +64,13 @@ struct CheckFactory {
             return TCPProbe(host: address.host, port: address.port, send: send, expect: expect)
         case .http(let url, let method, let headers, let expectStatus, let expectBody, let tlsSkipVerify):
             return HTTPProbe(
-                url: url, method: method,
+                url: url,
+                method: method,
                 headers: Dictionary(headers.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last }),
-                expectStatus: expectStatus, expectBody: expectBody,
-                client: tlsSkipVerify ? context.insecureHTTPClient : context.httpClient)
+                expectStatus: expectStatus,
+                expectBody: expectBody,
+                client: tlsSkipVerify ? context.insecureHTTPClient : context.httpClient
+            )
         case .exec(let command):
             return ExecProbe(command: command, threadPool: context.blockingThreadPool)
         case .disk(let path, let warn, let fail):
@@ -76,7 +92,12 @@ struct CheckFactory {
             return ProcessProbe(name: name)
         case .tls(let address, let serverName, let warnDays, let failDays):
             return TLSProbe(
-                host: address.host, port: address.port, serverName: serverName, warnDays: warnDays, failDays: failDays)
+                host: address.host,
+                port: address.port,
+                serverName: serverName,
+                warnDays: warnDays,
+                failDays: failDays
+            )
         case .postgres(let dsn):
             return PostgresProbe(dsn: dsn)
         case .process(nil, nil):

@@ -1,8 +1,9 @@
+public import Logging
+import Vitals
+
 #if canImport(Glibc)
 import Glibc
 #endif
-public import Logging
-import Vitals
 
 extension Daemon {
     /// The output formats of `vitals check`.
@@ -41,9 +42,14 @@ extension Daemon {
         await withTaskGroup(of: Void.self) { group in
             for slot in slots {
                 group.addTask {
-                    await CheckRunner.run(slot.definition, clock: ContinuousClock(), logger: logger) { outcome, elapsed in
+                    await CheckRunner.run(slot.definition, clock: ContinuousClock(), logger: logger) {
+                        outcome,
+                        elapsed in
                         let result = CheckResult(
-                            outcome: outcome, finished: store.wallClock.now(), duration: elapsed.inSeconds)
+                            outcome: outcome,
+                            finished: store.wallClock.now(),
+                            duration: elapsed.inSeconds
+                        )
                         store.record(result, for: slot, expires: nil)
                     }
                 }
@@ -55,7 +61,10 @@ extension Daemon {
         case .text: print(CheckReport.text(snapshot.checks), terminator: "")
         case .json:
             let prefix = HealthJSONRenderer.renderDocumentPrefix(
-                healthy: snapshot.isHealthy, hostname: hostname(), timestamp: store.wallClock.now())
+                healthy: snapshot.isHealthy,
+                hostname: hostname(),
+                timestamp: store.wallClock.now()
+            )
             let bytes = prefix + HealthJSONRenderer.renderResults(snapshot.checks) + HealthJSONRenderer.documentSuffix
             print(String(decoding: bytes, as: UTF8.self), terminator: "")
         case .nagios:
@@ -96,7 +105,8 @@ enum CheckReport {
         }
         let nameWidth = max(5, rows.map { $0[1].count }.max() ?? 0)
         let typeWidth = max(4, rows.map { $0[2].count }.max() ?? 0)
-        var out = pad("STATUS", 7) + pad("CHECK", nameWidth + 2) + pad("TYPE", typeWidth + 2) + pad("TIME", 10) + "OUTPUT\n"
+        var out =
+            pad("STATUS", 7) + pad("CHECK", nameWidth + 2) + pad("TYPE", typeWidth + 2) + pad("TIME", 10) + "OUTPUT\n"
         for row in rows {
             out += pad(row[0], 7) + pad(row[1], nameWidth + 2) + pad(row[2], typeWidth + 2) + pad(row[3], 10)
             out += row[4] + row[5] + "\n"

@@ -1,11 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import Hummingbird
 public import Logging
 import ServiceLifecycle
@@ -14,6 +6,15 @@ import UnixSignals
 import Vitals
 import VitalsHTTP
 import VitalsSystemd
+
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// The `vitals` commands: `serve`, `check` and `check-config`.
 public enum Daemon {
@@ -60,8 +61,13 @@ public enum Daemon {
             onReload: options.enableLifecycle ? { @Sendable in reloaderBox.reloader?.reload() ?? .reloaded } : nil
         )
         let reloader = Reloader(
-            source: source, factory: factory, scheduler: scheduler, endpoints: endpoints, notifier: notifier,
-            logger: logger)
+            source: source,
+            factory: factory,
+            scheduler: scheduler,
+            endpoints: endpoints,
+            notifier: notifier,
+            logger: logger
+        )
         reloaderBox.set(reloader)
         let listening = Latch()
 
@@ -77,7 +83,8 @@ public enum Daemon {
                     metadata: [
                         "address": "\(address.host):\(channel.localAddress?.port ?? address.port)",
                         "checks": "\(definitions.count)", "config": "\(source.displayPath)",
-                    ])
+                    ]
+                )
             },
             logger: logger
         )
@@ -90,14 +97,19 @@ public enum Daemon {
                 service: ReadinessService(notifier: notifier, store: store) {
                     await listening.wait()
                     await scheduler.waitForFirstRound()
-                }),
+                }
+            ),
         ]
         if let watchdogInterval {
             let requireHealthy = configuration.watchdog.requireHealthy
             let watchdog = WatchdogService(
-                interval: watchdogInterval, clock: ContinuousClock(), progress: { scheduler.progressCount },
-                isHealthy: { store.snapshot().isHealthy }, requireHealthy: requireHealthy,
-                ping: { notifier.notify("WATCHDOG=1") })
+                interval: watchdogInterval,
+                clock: ContinuousClock(),
+                progress: { scheduler.progressCount },
+                isHealthy: { store.snapshot().isHealthy },
+                requireHealthy: requireHealthy,
+                ping: { notifier.notify("WATCHDOG=1") }
+            )
             services.insert(.init(service: watchdog), at: 2)
             logger.info("systemd watchdog enabled", metadata: ["ping_interval": "\(watchdogInterval)"])
         }
@@ -125,10 +137,15 @@ public enum Daemon {
         let environment =
             settings.enabled
             ? EnvironmentDump(
-                build: BuildVersion.buildInfo, config: configuration.environmentValue,
+                build: BuildVersion.buildInfo,
+                config: configuration.environmentValue,
                 options: .init(
-                    includeOS: settings.includeOS, includeRuntime: settings.includeRuntime,
-                    includeProcess: settings.includeProcess, includeConfig: settings.includeConfig))
+                    includeOS: settings.includeOS,
+                    includeRuntime: settings.includeRuntime,
+                    includeProcess: settings.includeProcess,
+                    includeConfig: settings.includeConfig
+                )
+            )
             : nil
         return HealthEndpointsOptions(
             failureStatus: configuration.web.failureStatus,

@@ -13,8 +13,12 @@ final class Reloader: Sendable {
     private let logger: Logger
 
     init(
-        source: ConfigSource, factory: CheckFactory, scheduler: Scheduler<ContinuousClock>,
-        endpoints: HealthEndpoints, notifier: Notifier, logger: Logger
+        source: ConfigSource,
+        factory: CheckFactory,
+        scheduler: Scheduler<ContinuousClock>,
+        endpoints: HealthEndpoints,
+        notifier: Notifier,
+        logger: Logger
     ) {
         self.source = source
         self.factory = factory
@@ -45,7 +49,10 @@ final class Reloader: Sendable {
             scheduler.replace(with: definitions)
             endpoints.update(Daemon.endpointOptions(configuration))
             store.recordReload(successful: true)
-            logger.info("Configuration reloaded", metadata: ["file": "\(source.displayPath)", "checks": "\(definitions.count)"])
+            logger.info(
+                "Configuration reloaded",
+                metadata: ["file": "\(source.displayPath)", "checks": "\(definitions.count)"]
+            )
             return .reloaded
         } catch {
             store.recordReload(successful: false)

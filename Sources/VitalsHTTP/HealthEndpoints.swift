@@ -156,7 +156,10 @@ public final class HealthEndpoints: Sendable {
                 let bytes = MetricsRenderer.renderChecks(store.snapshot(), build: build, format: format)
                 let segment = Gzip.segment(bytes, final: false)
                 return RenderCache.Entry(
-                    version: version, buffer: ByteBuffer(bytes: segment?.deflated ?? []), segment: segment)
+                    version: version,
+                    buffer: ByteBuffer(bytes: segment?.deflated ?? []),
+                    segment: segment
+                )
             }
             if let segment = entry.segment {
                 headers[.contentEncoding] = "gzip"
@@ -229,13 +232,19 @@ public final class HealthEndpoints: Sendable {
                 HealthJSONRenderer.renderResults(checks)
             }
             let prefix = HealthJSONRenderer.renderDocumentPrefix(
-                healthy: healthy, hostname: options.hostname, timestamp: now)
+                healthy: healthy,
+                hostname: options.hostname,
+                timestamp: now
+            )
             buffers = [ByteBuffer(bytes: prefix), results, ByteBuffer(bytes: HealthJSONRenderer.documentSuffix)]
         case .healthJSON:
             buffers = [
                 cached(.health(format, tag: tag), version: snapshot.version) {
                     HealthPlusJSONRenderer.render(
-                        checks, description: "Vitals on \(options.hostname)", version: options.build.version)
+                        checks,
+                        description: "Vitals on \(options.hostname)",
+                        version: options.build.version
+                    )
                 }
             ]
         case .text:
@@ -275,8 +284,10 @@ public final class HealthEndpoints: Sendable {
             return Reply(.notFound, text: "the environment dump is disabled (environment.enabled: false)\n")
         }
         return Reply(
-            status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
-            buffers: [ByteBuffer(bytes: dump.render())])
+            status: .ok,
+            headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+            buffers: [ByteBuffer(bytes: dump.render())]
+        )
     }
 
     // MARK: - /ping

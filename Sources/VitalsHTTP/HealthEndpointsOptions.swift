@@ -38,7 +38,8 @@ public struct HealthEndpointsOptions: Sendable, Equatable {
     /// present or both absent, since their sections are closures.
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.failureStatus == rhs.failureStatus && lhs.build == rhs.build && lhs.hostname == rhs.hostname
-            && lhs.headers.map(\.name) == rhs.headers.map(\.name) && lhs.headers.map(\.value) == rhs.headers.map(\.value)
+            && lhs.headers.map(\.name) == rhs.headers.map(\.name)
+            && lhs.headers.map(\.value) == rhs.headers.map(\.value)
             && (lhs.environment == nil) == (rhs.environment == nil)
     }
 }

@@ -18,7 +18,10 @@ struct Reply: Sendable {
     /// A plain-text reply.
     init(_ status: HTTPResponse.Status, text: String) {
         self.init(
-            status: status, headers: [.contentType: "text/plain; charset=utf-8"], buffers: [ByteBuffer(string: text)])
+            status: status,
+            headers: [.contentType: "text/plain; charset=utf-8"],
+            buffers: [ByteBuffer(string: text)]
+        )
     }
 
     func response(for method: HTTPRequest.Method) -> Response {

@@ -10,7 +10,8 @@ struct Vitals: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vitals",
         abstract: "A health-check exporter: runs checks and serves them to Prometheus, load balancers and systemd.",
-        version: "vitals \(BuildVersion.version) (revision \(BuildVersion.revision), Swift \(BuildVersion.swiftVersion))",
+        version:
+            "vitals \(BuildVersion.version) (revision \(BuildVersion.revision), Swift \(BuildVersion.swiftVersion))",
         subcommands: [Serve.self, Check.self, CheckConfig.self],
         defaultSubcommand: Serve.self
     )
@@ -62,8 +63,12 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let options = DaemonOptions(
-            configFile: configFile, listenAddress: listenAddress, enableLifecycle: enableLifecycle,
-            logLevel: logging.logLevel, logFormat: logging.logFormat)
+            configFile: configFile,
+            listenAddress: listenAddress,
+            enableLifecycle: enableLifecycle,
+            logLevel: logging.logLevel,
+            logFormat: logging.logFormat
+        )
         let code = await Daemon.serve(options, logger: logging.makeLogger())
         if code != 0 { throw ExitCode(code) }
     }
@@ -71,7 +76,8 @@ struct Serve: AsyncParsableCommand {
 
 struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run every check once and print the results; exit 1 when a critical check fails.")
+        abstract: "Run every check once and print the results; exit 1 when a critical check fails."
+    )
 
     @Option(name: .customLong("config.file"), help: "The YAML configuration; without it the default checks run.")
     var configFile: String?
@@ -92,15 +98,20 @@ struct Check: AsyncParsableCommand {
 
     func run() async throws {
         let code = await Daemon.check(
-            configFile: configFile, format: Daemon.CheckFormat(rawValue: format) ?? .text, tags: tags,
-            logger: logging.makeLogger())
+            configFile: configFile,
+            format: Daemon.CheckFormat(rawValue: format) ?? .text,
+            tags: tags,
+            logger: logging.makeLogger()
+        )
         if code != 0 { throw ExitCode(code) }
     }
 }
 
 struct CheckConfig: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "check-config", abstract: "Validate a configuration file; exit 2 with every error if invalid.")
+        commandName: "check-config",
+        abstract: "Validate a configuration file; exit 2 with every error if invalid."
+    )
 
     @Option(name: .customLong("config.file"), help: "The YAML configuration to validate.")
     var configFile: String
@@ -127,7 +138,8 @@ do {
         StandardError.write(line: message)
         // Called as a Nagios plugin, a usage error is UNKNOWN (3), and the line says so.
         let arguments = CommandLine.arguments
-        let nagios = zip(arguments, arguments.dropFirst()).contains { $0 == ("--format", "nagios") }
+        let nagios =
+            zip(arguments, arguments.dropFirst()).contains { $0 == ("--format", "nagios") }
             || arguments.contains("--format=nagios")
         if nagios {
             print("VITALS UNKNOWN - usage error: \(message.split(separator: "\n").first ?? "")")

@@ -11,7 +11,8 @@ import Testing
             checks:
               - {name: root, type: disk, path: /, warn_free_percent: 0, fail_free_percent: 0}
               - {name: optional, type: exec, command: ["\(fail)"], critical: false}
-            """)
+            """
+        )
         let result = try await runVitals(["check", "--config.file", config])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("PASS"))
@@ -38,7 +39,8 @@ import Testing
             checks:
               - {name: root, type: disk, path: /, warn_free_percent: 0, fail_free_percent: 0, tags: [ready]}
               - {name: broken, type: exec, command: ["\(fail)"], tags: [live]}
-            """)
+            """
+        )
         let result = try await runVitals(["check", "--config.file", config, "--tag", "ready"])
         #expect(result.status == 0)
         #expect(!result.stdout.contains("broken"))
@@ -60,7 +62,8 @@ import Testing
             checks:
               - {name: root, type: disk}
               - {name: mem, type: memory, critical: false}
-            """)
+            """
+        )
         let result = try await runVitals(["check-config", "--config.file", config])
         #expect(result.status == 0)
         #expect(result.stdout == "\(config): OK, 2 checks (1 critical)\n")
@@ -79,7 +82,8 @@ import Testing
               - name: api
                 type: disk
                 colour: blue
-            """)
+            """
+        )
         let result = try await runVitals(["check-config", "--config.file", config])
         #expect(result.status == 2)
         let lines = result.stderr.split(separator: "\n").map(String.init)
@@ -108,7 +112,8 @@ import Testing
             checks:
               - {name: root, type: disk, path: /, warn_free_percent: 0, fail_free_percent: 0}
               - {name: plugin, type: exec, command: ["\(plugin)"], critical: \(critical)}
-            """)
+            """
+        )
         return try await runVitals(["check", "--config.file", config, "--format", "nagios"])
     }
 
@@ -147,7 +152,9 @@ import Testing
     @Test func checkConfigRejectsABadDSNWithoutEchoingThePassword() async throws {
         let directory = try TemporaryDirectory()
         let config = try directory.write(
-            "pg.yml", "checks:\n  - {name: db, type: postgres, dsn: \"postgres://app:pw-9d2f@127.0.0.1/app?sslmode=sometimes\"}\n")
+            "pg.yml",
+            "checks:\n  - {name: db, type: postgres, dsn: \"postgres://app:pw-9d2f@127.0.0.1/app?sslmode=sometimes\"}\n"
+        )
         let result = try await runVitals(["check-config", "--config.file", config])
         #expect(result.status == 2)
         #expect(result.stderr.hasPrefix("\(config):2:5: checks[0] (db): dsn: "), "\(result.stderr)")

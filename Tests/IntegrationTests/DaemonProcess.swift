@@ -14,7 +14,9 @@ struct TimedOut: Error, CustomStringConvertible {
 /// Polls `condition` every 20 ms until it holds; throws after `limit`. Waits for
 /// asynchronous work; never used to assert how long something took.
 func waitUntil(
-    _ what: String, limit: Duration = .seconds(15), _ condition: () async throws -> Bool
+    _ what: String,
+    limit: Duration = .seconds(15),
+    _ condition: () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now.advanced(by: limit)
     while try await !condition() {
@@ -77,8 +79,10 @@ func runVitals(_ arguments: [String]) async throws -> CommandResult {
     let (outData, errData) = await (stdout, stderr)
     try await waitUntil("vitals \(arguments.first ?? "") to exit", limit: .seconds(60)) { !process.isRunning }
     return CommandResult(
-        status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-        stderr: String(decoding: errData, as: UTF8.self))
+        status: process.terminationStatus,
+        stdout: String(decoding: outData, as: UTF8.self),
+        stderr: String(decoding: errData, as: UTF8.self)
+    )
 }
 
 /// A running `vitals serve`, stopped (SIGKILL if need be) when released.
@@ -89,7 +93,9 @@ final class DaemonProcess: Sendable {
 
     /// Starts `vitals serve` on a free loopback port with `config` (YAML text) and waits until it listens.
     init(
-        config: String?, in directory: TemporaryDirectory, extraArguments: [String] = [],
+        config: String?,
+        in directory: TemporaryDirectory,
+        extraArguments: [String] = [],
         environment: [String: String] = [:]
     ) async throws {
         var arguments = ["serve", "--web.listen-address", "127.0.0.1:0", "--log.level", "debug"]
@@ -130,7 +136,9 @@ final class DaemonProcess: Sendable {
 
     /// GETs (or POSTs) `path` and returns status, headers and body.
     func request(
-        _ path: String, method: HTTPMethod = .GET, headers: [(String, String)] = []
+        _ path: String,
+        method: HTTPMethod = .GET,
+        headers: [(String, String)] = []
     ) async throws -> (status: Int, headers: HTTPHeaders, body: String) {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = method
@@ -152,12 +160,16 @@ final class DaemonProcess: Sendable {
         try process.run()
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        let lines = text.split(separator: "\r\n", omittingEmptySubsequences: false).flatMap { $0.split(separator: "\n") }
+        let lines = text.split(separator: "\r\n", omittingEmptySubsequences: false).flatMap {
+            $0.split(separator: "\n")
+        }
         let status = lines.first.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
         var headers: [String: String] = [:]
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces
+            )
         }
         return (status, headers, Int(lines.last ?? "") ?? -1)
     }

@@ -104,8 +104,10 @@ import Testing
         let directory = try TemporaryDirectory()
         let tcp = try await TCPPeer()
         let hang = try plugin(
-            directory, "hang.sh",
-            "echo $$ > \(directory.path)/hang.pid\nsleep 60 &\necho $! > \(directory.path)/child.pid\nwait")
+            directory,
+            "hang.sh",
+            "echo $$ > \(directory.path)/hang.pid\nsleep 60 &\necho $! > \(directory.path)/child.pid\nwait"
+        )
         let config = """
             checks:
               - {name: hang, type: exec, command: ["\(hang)"], interval: 5s, timeout: 500ms}
@@ -120,8 +122,12 @@ import Testing
         #expect((result["response_time"] as? Double ?? 0) <= 0.5)
         // The plugin and the child it started are killed with their process group.
         for file in ["hang.pid", "child.pid"] {
-            let pid = try #require(Int32(try String(contentsOfFile: "\(directory.path)/\(file)", encoding: .utf8)
-                .trimmingCharacters(in: .whitespacesAndNewlines)))
+            let pid = try #require(
+                Int32(
+                    try String(contentsOfFile: "\(directory.path)/\(file)", encoding: .utf8)
+                        .trimmingCharacters(in: .whitespacesAndNewlines)
+                )
+            )
             try await waitUntil("process \(pid) from \(file) to be gone") { kill(pid, 0) != 0 }
         }
         let before = try await runs(of: "fast", in: daemon)

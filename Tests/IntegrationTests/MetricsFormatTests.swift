@@ -8,7 +8,11 @@ import Testing
         "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
 
     private func startDaemon(_ directory: TemporaryDirectory) async throws -> DaemonProcess {
-        let fail = try directory.write("fail.sh", "#!/bin/sh\necho 'CRITICAL - \"quoted\" \\\\ x'\nexit 2\n", executable: true)
+        let fail = try directory.write(
+            "fail.sh",
+            "#!/bin/sh\necho 'CRITICAL - \"quoted\" \\\\ x'\nexit 2\n",
+            executable: true
+        )
         let warn = try directory.write("warn.sh", "#!/bin/sh\necho 'WARNING - meh'\nexit 1\n", executable: true)
         let config = """
             checks:
@@ -58,7 +62,9 @@ import Testing
         let directory = try TemporaryDirectory()
         let daemon = try await startDaemon(directory)
         let response = try await daemon.request("/metrics", headers: [("Accept", Self.openMetricsAccept)])
-        #expect(response.headers.first(name: "Content-Type") == "application/openmetrics-text; version=1.0.0; charset=utf-8")
+        #expect(
+            response.headers.first(name: "Content-Type") == "application/openmetrics-text; version=1.0.0; charset=utf-8"
+        )
         #expect(response.body.hasSuffix("# EOF\n"))
         let (status, output) = try pipe(response.body, to: [try venvPython(), try script("check-openmetrics.py")])
         #expect(status == 0, "\(output)")
@@ -72,7 +78,8 @@ import Testing
             to: [
                 "curl", "-sS", "--compressed", "-H", "Accept: \(Self.openMetricsAccept)",
                 "-w", "%{content_type}|%{size_download}", "http://127.0.0.1:\(daemon.port)/metrics",
-            ])
+            ]
+        )
         #expect(curlStatus == 0)
         let trailer = try #require(body.split(separator: "\n").last)
         let document = String(body.dropLast(trailer.count))
@@ -88,7 +95,8 @@ import Testing
         let daemon = try await startDaemon(directory)
         let body = try await daemon.request("/metrics").body
         let families = Set(
-            body.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map { String($0.split(separator: " ")[2]) })
+            body.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map { String($0.split(separator: " ")[2]) }
+        )
         // CONTRACT §5, as written there.
         let contract: Set<String> = [
             "healthcheck_success", "healthcheck_status", "healthcheck_duration_seconds",
@@ -100,8 +108,12 @@ import Testing
         #expect(contract.isSubset(of: families), "missing: \(contract.subtracting(families))")
         let others = families.subtracting(contract)
         #expect(others.allSatisfy { $0.hasPrefix("process_") }, "unexpected: \(others)")
-        #expect(others.isSuperset(of: ["process_cpu_seconds_total", "process_resident_memory_bytes",
-                                       "process_open_fds", "process_start_time_seconds"]))
+        #expect(
+            others.isSuperset(of: [
+                "process_cpu_seconds_total", "process_resident_memory_bytes",
+                "process_open_fds", "process_start_time_seconds",
+            ])
+        )
         // A check that never ran is still reported, as failing.
         #expect(body.contains("healthcheck_success{check=\"never_run\",type=\"heartbeat\"} 0"))
     }

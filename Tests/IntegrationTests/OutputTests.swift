@@ -10,9 +10,16 @@ import FoundationXML
 @Suite(.tags(.integration)) struct OutputTests {
     /// A daemon with a passing, a warning and a failing (critical) check, each run at least once.
     private func startMixedDaemon(
-        _ directory: TemporaryDirectory, extra: String = "", environment: [String: String] = [:], interval: String = "1s"
+        _ directory: TemporaryDirectory,
+        extra: String = "",
+        environment: [String: String] = [:],
+        interval: String = "1s"
     ) async throws -> DaemonProcess {
-        let warn = try directory.write("warn.sh", "#!/bin/sh\necho 'WARNING - <b>almost</b> full'\nexit 1\n", executable: true)
+        let warn = try directory.write(
+            "warn.sh",
+            "#!/bin/sh\necho 'WARNING - <b>almost</b> full'\nexit 1\n",
+            executable: true
+        )
         let fail = try directory.write("fail.sh", "#!/bin/sh\necho 'CRITICAL - down & out'\nexit 2\n", executable: true)
         let config = """
             \(extra)
@@ -106,17 +113,19 @@ import FoundationXML
         #expect(body.hasSuffix("# EOF\n"))
     }
 
-    @Test(arguments: [
-        ("application/health+json", "application/health+json"),
-        ("text/plain;q=0.5, application/json;q=0.9", "application/json; charset=utf-8"),
-        ("text/*", "text/plain; charset=utf-8"),
-        ("*/*", "application/json; charset=utf-8"),
-        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "text/html; charset=utf-8"),
-        ("application/json;q=0, */*;q=0.1", "application/health+json"),
-        ("application/atom+xml", "application/atom+xml; charset=utf-8"),
-        ("application/xml", nil),
-        ("image/png, text/csv;q=0.5", nil),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("application/health+json", "application/health+json"),
+            ("text/plain;q=0.5, application/json;q=0.9", "application/json; charset=utf-8"),
+            ("text/*", "text/plain; charset=utf-8"),
+            ("*/*", "application/json; charset=utf-8"),
+            ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "text/html; charset=utf-8"),
+            ("application/json;q=0, */*;q=0.1", "application/health+json"),
+            ("application/atom+xml", "application/atom+xml; charset=utf-8"),
+            ("application/xml", nil),
+            ("image/png, text/csv;q=0.5", nil),
+        ] as [(String, String?)]
+    )
     func acceptHeaderChoosesTheFormat(accept: String, contentType: String?) async throws {
         let directory = try TemporaryDirectory()
         let daemon = try await startMixedDaemon(directory)
@@ -164,7 +173,9 @@ import FoundationXML
         #expect(page.status == 500)
         #expect(!page.body.contains("<b>almost</b>"), "messages are escaped")
         let dom = try runChromium(["--dump-dom", "http://127.0.0.1:\(daemon.port)/"])
-        let rows = dom.components(separatedBy: "data-check=\"").dropFirst().compactMap { $0.split(separator: "\"").first }
+        let rows = dom.components(separatedBy: "data-check=\"").dropFirst().compactMap {
+            $0.split(separator: "\"").first
+        }
         #expect(rows.map(String.init) == ["broken", "meh", "good"], "\(rows)")
         #expect(dom.contains("data-status=\"fail\""))
     }
@@ -193,16 +204,22 @@ import FoundationXML
 
     @Test func environmentShowsSectionsAndNoSecret() async throws {
         let directory = try TemporaryDirectory()
-        let secrets = ["hunter2-env", "pw-in-url-42", "bearer-abc-123", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"]
+        let secrets = [
+            "hunter2-env", "pw-in-url-42", "bearer-abc-123", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
+        ]
         let extra = """
             environment: {enabled: true, include_os: false}
             web:
               headers: {X-Api-Key: "\(secrets[2])"}
             """
         let daemon = try await startMixedDaemon(
-            directory, extra: extra,
-            environment: ["VITALS_TEST_PASSWORD": secrets[0], "VITALS_TEST_URL": "https://u:\(secrets[1])@db.example/x",
-                          "VITALS_TEST_HARMLESS": secrets[3]])
+            directory,
+            extra: extra,
+            environment: [
+                "VITALS_TEST_PASSWORD": secrets[0], "VITALS_TEST_URL": "https://u:\(secrets[1])@db.example/x",
+                "VITALS_TEST_HARMLESS": secrets[3],
+            ]
+        )
         let response = try await daemon.request("/environment")
         #expect(response.status == 200)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])
@@ -227,12 +244,17 @@ private final class ElementCollector: NSObject, XMLParserDelegate {
         let parser = XMLParser(data: Data(text.utf8))
         parser.shouldProcessNamespaces = true
         parser.delegate = collector
-        guard parser.parse() else { throw TimedOut(what: "well-formed XML: \(parser.parserError.map { "\($0)" } ?? "")") }
+        guard parser.parse() else {
+            throw TimedOut(what: "well-formed XML: \(parser.parserError.map { "\($0)" } ?? "")")
+        }
         return collector
     }
 
     func parser(
-        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        _ parser: XMLParser,
+        didStartElement name: String,
+        namespaceURI: String?,
+        qualifiedName: String?,
         attributes: [String: String] = [:]
     ) {
         if root == nil {

@@ -50,18 +50,22 @@ final class HTTPPeer: Sendable {
         router.get("status") { _, _ in
             let code = statusCode.withLock { $0 }
             return Response(
-                status: .init(code: code), headers: [.contentType: "text/plain"],
-                body: .init(byteBuffer: ByteBuffer(string: "status \(code)\n")))
+                status: .init(code: code),
+                headers: [.contentType: "text/plain"],
+                body: .init(byteBuffer: ByteBuffer(string: "status \(code)\n"))
+            )
         }
         router.get("hello") { _, _ in "hello vitals\n" }
         let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in portBox.withLock { $0 = channel.localAddress?.port } },
             logger: {
                 var logger = Logger(label: "http-peer")
                 logger.logLevel = .critical  // cancelling the peer at the end of a test is not news
                 return logger
-            }())
+            }()
+        )
         task = Task { try await app.runService(gracefulShutdownSignals: []) }
         try await waitUntil("the HTTP peer to listen") { portBox.withLock { $0 } != nil }
     }

@@ -14,7 +14,10 @@ import Testing
     @Test func aValidReloadKeepsTheCountersOfUnchangedChecks() async throws {
         let directory = try TemporaryDirectory()
         let daemon = try await DaemonProcess(
-            config: Self.config([kept, changing]), in: directory, extraArguments: ["--web.enable-lifecycle"])
+            config: Self.config([kept, changing]),
+            in: directory,
+            extraArguments: ["--web.enable-lifecycle"]
+        )
         try await waitUntil("a few runs") {
             let kept = try await daemon.metric(runs("kept")) ?? 0
             let changing = try await daemon.metric(runs("changing")) ?? 0
@@ -41,7 +44,10 @@ import Testing
     @Test func anInvalidReloadChangesNothingAndAnswers400() async throws {
         let directory = try TemporaryDirectory()
         let daemon = try await DaemonProcess(
-            config: Self.config([kept]), in: directory, extraArguments: ["--web.enable-lifecycle"])
+            config: Self.config([kept]),
+            in: directory,
+            extraArguments: ["--web.enable-lifecycle"]
+        )
         try await waitUntil("a run") { try await daemon.metric(runs("kept")) ?? 0 >= 1 }
         try daemon.rewriteConfig("checks:\n  - {name: kept, type: disk, interval: never}\n")
         let response = try await daemon.request("/-/reload", method: .POST)

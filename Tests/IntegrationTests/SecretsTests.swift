@@ -48,8 +48,11 @@ import Testing
         await closed.close()
         let config = config(httpPort: http.port, closedPort: closedPort)
         let daemon = try await DaemonProcess(
-            config: config, in: directory, extraArguments: ["--log.level", "debug"],
-            environment: ["VITALS_DB_PASSWORD": Self.secrets[5]])
+            config: config,
+            in: directory,
+            extraArguments: ["--log.level", "debug"],
+            environment: ["VITALS_DB_PASSWORD": Self.secrets[5]]
+        )
         try await waitUntil("every check to fail at least twice") {
             let body = try await daemon.request("/metrics").body
             let runs = body.split(separator: "\n").filter { $0.hasPrefix("healthcheck_runs_total{") }
@@ -60,8 +63,10 @@ import Testing
         }
         assertClean(try await daemon.request("/metrics").body, "/metrics")
         assertClean(
-            try await daemon.request("/metrics", headers: [("Accept", "application/openmetrics-text;version=1.0.0")]).body,
-            "/metrics (OpenMetrics)")
+            try await daemon.request("/metrics", headers: [("Accept", "application/openmetrics-text;version=1.0.0")])
+                .body,
+            "/metrics (OpenMetrics)"
+        )
         assertClean(try await daemon.request("/").body, "/")
         let environment = try await daemon.request("/environment")
         #expect(environment.status == 200)
@@ -71,11 +76,16 @@ import Testing
 
         let file = try directory.write("sweep.yml", config)
         for format in ["text", "json", "nagios"] {
-            let result = try await runVitals(["check", "--config.file", file, "--format", format, "--log.level", "debug"])
+            let result = try await runVitals([
+                "check", "--config.file", file, "--format", format, "--log.level", "debug",
+            ])
             assertClean(result.stdout + result.stderr, "vitals check --format \(format)")
         }
         // An invalid file must not echo its secrets either.
-        let broken = try directory.write("broken.yml", config.replacingOccurrences(of: "interval: 250ms", with: "interval: soon"))
+        let broken = try directory.write(
+            "broken.yml",
+            config.replacingOccurrences(of: "interval: 250ms", with: "interval: soon")
+        )
         let check = try await runVitals(["check-config", "--config.file", broken])
         #expect(check.status == 2)
         assertClean(check.stdout + check.stderr, "check-config errors")

@@ -11,7 +11,10 @@ import Testing
         let directory = try TemporaryDirectory()
         let socket = try NotifySocket()
         let daemon = try await DaemonProcess(
-            config: nil, in: directory, environment: ["NOTIFY_SOCKET": socket.path])
+            config: nil,
+            in: directory,
+            environment: ["NOTIFY_SOCKET": socket.path]
+        )
         try await waitFor("READY=1", on: socket)
         // READY means every check has a result: none may still be pending.
         let results = try await daemon.health().json["results"] as? [[String: Any]] ?? []
@@ -30,7 +33,10 @@ import Testing
         let socket = try NotifySocket()
         let config = "checks:\n  - {name: marker, type: file, path: \"\(marker)\", interval: 250ms, timeout: 250ms}\n"
         let daemon = try await DaemonProcess(
-            config: config, in: directory, environment: ["NOTIFY_SOCKET": socket.path])
+            config: config,
+            in: directory,
+            environment: ["NOTIFY_SOCKET": socket.path]
+        )
         try await waitFor("READY=1", on: socket)
         try FileManager.default.removeItem(atPath: marker)
         try await waitFor("STATUS=0/1 checks passing; failing: marker", on: socket)
@@ -41,7 +47,10 @@ import Testing
         let directory = try TemporaryDirectory()
         let socket = try NotifySocket()
         let daemon = try await DaemonProcess(
-            config: nil, in: directory, environment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "1000000"])
+            config: nil,
+            in: directory,
+            environment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "1000000"]
+        )
         try await waitFor("WATCHDOG=1", on: socket, count: 6)
         #expect(daemon.process.isRunning)
         let pings = socket.messages(containing: "WATCHDOG=1").map(\.received)
@@ -60,7 +69,10 @@ import Testing
               - {name: marker, type: file, path: "\(marker)", interval: 250ms, timeout: 250ms}
             """
         let daemon = try await DaemonProcess(
-            config: config, in: directory, environment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "1000000"])
+            config: config,
+            in: directory,
+            environment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "1000000"]
+        )
         try await waitFor("WATCHDOG=1", on: socket, count: 2)
         try FileManager.default.removeItem(atPath: marker)
         try await waitUntil("the check to fail") { try await daemon.health().status == 500 }
@@ -80,8 +92,10 @@ import Testing
         let socket = try NotifySocket()
         let config = "checks:\n  - {name: root, type: disk, path: /, interval: 250ms, timeout: 250ms}\n"
         let daemon = try await DaemonProcess(
-            config: config, in: directory,
-            environment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "500000", "WATCHDOG_PID": "1"])
+            config: config,
+            in: directory,
+            environment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "500000", "WATCHDOG_PID": "1"]
+        )
         try await waitFor("READY=1", on: socket)
         let series = "healthcheck_runs_total{check=\"root\",type=\"disk\"}"
         try await waitUntil("two seconds of runs") { try await daemon.metric(series) ?? 0 >= 9 }

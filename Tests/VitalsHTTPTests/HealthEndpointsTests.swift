@@ -19,7 +19,8 @@ private struct Fixed: HealthCheck {
 private func makeStore(_ checks: [(String, CheckOutcome, CheckPolicy)]) -> ResultStore {
     let store = ResultStore(wallClock: WallClock { 1_700_000_000 })
     let slots = store.replace(
-        with: checks.map { CheckDefinition(name: $0.0, type: "test", policy: $0.2, check: Fixed(outcome: $0.1)) })
+        with: checks.map { CheckDefinition(name: $0.0, type: "test", policy: $0.2, check: Fixed(outcome: $0.1)) }
+    )
     for slot in slots {
         let outcome = (slot.definition.check as! Fixed).outcome
         store.record(CheckResult(outcome: outcome, finished: 1_700_000_000, duration: 0.002), for: slot, expires: nil)
@@ -27,14 +28,22 @@ private func makeStore(_ checks: [(String, CheckOutcome, CheckPolicy)]) -> Resul
     return store
 }
 
-private func makeApp(_ store: ResultStore, failureStatus: Int = 500, headers: [(String, String)] = [])
+private func makeApp(
+    _ store: ResultStore,
+    failureStatus: Int = 500,
+    headers: [(String, String)] = []
+)
     -> (some ApplicationProtocol, HealthEndpoints)
 {
     let endpoints = HealthEndpoints(
         store: store,
         options: HealthEndpointsOptions(
-            failureStatus: failureStatus, headers: headers.map { (name: $0.0, value: $0.1) },
-            build: BuildInfo(version: "test", revision: "r", swiftVersion: "6"), hostname: "test-host"))
+            failureStatus: failureStatus,
+            headers: headers.map { (name: $0.0, value: $0.1) },
+            build: BuildInfo(version: "test", revision: "r", swiftVersion: "6"),
+            hostname: "test-host"
+        )
+    )
     let router = Router()
     endpoints.addRoutes(to: router)
     return (Application(router: router), endpoints)
@@ -132,8 +141,10 @@ private func gunzip(_ buffer: ByteBuffer) -> String? {
     }
 
     @Test(arguments: [
-        ("application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
-         MetricsFormat.openMetrics),
+        (
+            "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
+            MetricsFormat.openMetrics
+        ),
         ("text/plain", MetricsFormat.prometheusText),
         ("*/*", MetricsFormat.prometheusText),
         ("text/plain;q=0.9,application/openmetrics-text;q=0.5", MetricsFormat.prometheusText),
@@ -156,7 +167,9 @@ private func gunzip(_ buffer: ByteBuffer) -> String? {
                 String(buffer: $0.body)
             }
             try await client.execute(
-                uri: "/metrics", method: .get, headers: [.accept: accept, .acceptEncoding: "gzip, deflate"]
+                uri: "/metrics",
+                method: .get,
+                headers: [.accept: accept, .acceptEncoding: "gzip, deflate"]
             ) { response in
                 #expect(response.headers[.contentEncoding] == "gzip")
                 let inflated = try #require(gunzip(response.body))

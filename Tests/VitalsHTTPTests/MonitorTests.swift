@@ -56,9 +56,16 @@ private final class ManualWallClock: Sendable {
 
 private let build = BuildInfo(version: "test", revision: "r", swiftVersion: "6")
 
-private func app(_ monitor: Monitor, prefix: String = "", environment: EnvironmentDump.Options? = nil) -> some ApplicationProtocol {
+private func app(
+    _ monitor: Monitor,
+    prefix: String = "",
+    environment: EnvironmentDump.Options? = nil
+) -> some ApplicationProtocol {
     let endpoints = HealthEndpoints(
-        monitor: monitor, options: HealthEndpointsOptions(build: build, hostname: "test"), environment: environment)
+        monitor: monitor,
+        options: HealthEndpointsOptions(build: build, hostname: "test"),
+        environment: environment
+    )
     let router = Router()
     if prefix.isEmpty {
         endpoints.addRoutes(to: router)
@@ -115,12 +122,17 @@ private func results(_ body: ByteBuffer) throws -> [String: [String: Any]] {
         let check = try #require(monitor.store.snapshot().checks.first)
         #expect(check.output == "unknown error")
         #expect(check.last?.outcome.reason == .unknown)
-        #expect(logs.entries.contains { $0.level == .error && "\($0.metadata["error"] ?? "")".contains("pool exhausted") })
+        #expect(
+            logs.entries.contains { $0.level == .error && "\($0.metadata["error"] ?? "")".contains("pool exhausted") }
+        )
     }
 
     @Test func cachesSuccessesAndFailuresForTheirOwnTTLs() async throws {
         let time = ManualWallClock()
-        let monitor = Monitor(mode: .onDemand(OnDemandOptions(successTTL: .seconds(27), failureTTL: .seconds(9))), wallClock: time.clock)
+        let monitor = Monitor(
+            mode: .onDemand(OnDemandOptions(successTTL: .seconds(27), failureTTL: .seconds(9))),
+            wallClock: time.clock
+        )
         let passing = GatedCheck(.pass("ok"))
         let failing = GatedCheck(.fail("down"))
         monitor.register(passing, name: "passing")
@@ -171,7 +183,9 @@ private func results(_ body: ByteBuffer) throws -> [String: [String: Any]] {
     @Test func serveStaleAnswersAtOnceWhileOneRefreshRuns() async throws {
         let time = ManualWallClock()
         let monitor = Monitor(
-            mode: .onDemand(OnDemandOptions(successTTL: .seconds(1), serveStale: true)), wallClock: time.clock)
+            mode: .onDemand(OnDemandOptions(successTTL: .seconds(1), serveStale: true)),
+            wallClock: time.clock
+        )
         let check = GatedCheck()
         monitor.register(check, name: "slow")
         let service = Task { try await monitor.run() }
@@ -208,7 +222,9 @@ private func results(_ body: ByteBuffer) throws -> [String: [String: Any]] {
         monitor.addSection("database") {
             ["url": "postgres://app:hunter2@db/app", "api_token": "tok-123", "pool_size": 8]
         }
-        try await app(monitor, environment: EnvironmentDump.Options(includeOS: false, includeProcess: false)).test(.router) {
+        try await app(monitor, environment: EnvironmentDump.Options(includeOS: false, includeProcess: false)).test(
+            .router
+        ) {
             client in
             try await client.execute(uri: "/environment", method: .get) { response in
                 #expect(response.status == .ok)

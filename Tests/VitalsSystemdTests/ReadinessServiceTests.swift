@@ -10,7 +10,9 @@ import VitalsSystemd
 
     private func snapshot(_ outcomes: [(String, CheckOutcome)]) -> Snapshot {
         let store = ResultStore(wallClock: WallClock { 0 })
-        let slots = store.replace(with: outcomes.map { CheckDefinition(name: $0.0, type: "t", check: Fixed(outcome: $0.1)) })
+        let slots = store.replace(
+            with: outcomes.map { CheckDefinition(name: $0.0, type: "t", check: Fixed(outcome: $0.1)) }
+        )
         for (slot, (_, outcome)) in zip(slots, outcomes.sorted { $0.0 < $1.0 }) {
             store.record(CheckResult(outcome: outcome, finished: 1, duration: 0), for: slot, expires: nil)
         }

@@ -15,9 +15,13 @@ import VitalsTestSupport
         let clock = TestClock()
         let probe = Probe()
         let service = WatchdogService(
-            interval: .seconds(5), clock: clock, progress: { probe.progress.load(ordering: .relaxed) },
-            isHealthy: { probe.healthy.load(ordering: .relaxed) }, requireHealthy: requireHealthy,
-            ping: { probe.pings.add(1, ordering: .relaxed) })
+            interval: .seconds(5),
+            clock: clock,
+            progress: { probe.progress.load(ordering: .relaxed) },
+            isHealthy: { probe.healthy.load(ordering: .relaxed) },
+            requireHealthy: requireHealthy,
+            ping: { probe.pings.add(1, ordering: .relaxed) }
+        )
         return (clock, probe, Task { try await service.run() })
     }
 

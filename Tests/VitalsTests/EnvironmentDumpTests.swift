@@ -197,7 +197,8 @@ extension EnvironmentValue {
     @Test func aSectionNamedLikeABuiltInOneIsKeptApartInsteadOfCrashing() throws {
         var dump = EnvironmentDump(
             build: BuildInfo(version: "1", revision: "r", swiftVersion: "6"),
-            options: .init(includeOS: false, includeRuntime: false, includeProcess: false, includeConfig: false))
+            options: .init(includeOS: false, includeRuntime: false, includeProcess: false, includeConfig: false)
+        )
         dump.addSection("os") { ["mine": true] }
         let text = String(decoding: dump.render(), as: UTF8.self)
         #expect(text.contains("\"custom.os\""))

@@ -12,15 +12,26 @@ func sampleSnapshot() -> Snapshot {
     let store = ResultStore(wallClock: WallClock { 1_700_000_000 })
     let definitions = [
         CheckDefinition(
-            name: "api", type: "http", policy: CheckPolicy(tags: ["ready"]), check: Fixed(outcome: .pass("HTTP 200"))),
+            name: "api",
+            type: "http",
+            policy: CheckPolicy(tags: ["ready"]),
+            check: Fixed(outcome: .pass("HTTP 200"))
+        ),
         CheckDefinition(name: "disk", type: "disk", check: Fixed(outcome: .warn("15% free"))),
         CheckDefinition(
-            name: "db \"main\"", type: "tcp", policy: CheckPolicy(critical: false),
-            check: Fixed(outcome: .fail("connection refused\nat 127.0.0.1", reason: .refused))),
+            name: "db \"main\"",
+            type: "tcp",
+            policy: CheckPolicy(critical: false),
+            check: Fixed(outcome: .fail("connection refused\nat 127.0.0.1", reason: .refused))
+        ),
     ]
     for slot in store.replace(with: definitions) {
         let outcome = (slot.definition.check as! Fixed).outcome
-        store.record(CheckResult(outcome: outcome, finished: 1_700_000_001.5, duration: 0.003), for: slot, expires: 1_700_000_031.5)
+        store.record(
+            CheckResult(outcome: outcome, finished: 1_700_000_001.5, duration: 0.003),
+            for: slot,
+            expires: 1_700_000_031.5
+        )
     }
     return store.snapshot()
 }
@@ -31,7 +42,9 @@ func sampleSnapshot() -> Snapshot {
         let build = BuildInfo(version: "1.0.0", revision: "abc", swiftVersion: "6.3")
         let checks = MetricsRenderer.renderChecks(snapshot, build: build, format: format)
         let process = MetricsRenderer.renderProcess(
-            ProcessMetrics(cpuSeconds: 1.5, residentMemoryBytes: 1024), format: format)
+            ProcessMetrics(cpuSeconds: 1.5, residentMemoryBytes: 1024),
+            format: format
+        )
         return String(decoding: checks + process, as: UTF8.self)
     }
 
@@ -74,7 +87,9 @@ func sampleSnapshot() -> Snapshot {
 
     @Test func countsFailuresByReasonAndFillsTheHistogramCumulatively() {
         let text = render(.prometheusText)
-        #expect(text.contains("healthcheck_failures_total{check=\"db \\\"main\\\"\",type=\"tcp\",reason=\"refused\"} 1\n"))
+        #expect(
+            text.contains("healthcheck_failures_total{check=\"db \\\"main\\\"\",type=\"tcp\",reason=\"refused\"} 1\n")
+        )
         #expect(text.contains("healthcheck_latency_seconds_bucket{check=\"api\",type=\"http\",le=\"0.005\"} 1\n"))
         #expect(text.contains("healthcheck_latency_seconds_bucket{check=\"api\",type=\"http\",le=\"+Inf\"} 1\n"))
         #expect(text.contains("healthcheck_latency_seconds_count{check=\"api\",type=\"http\"} 1\n"))
@@ -160,7 +175,11 @@ func sampleSnapshot() -> Snapshot {
         let store = ResultStore(wallClock: WallClock { 1 })
         let outcome = CheckOutcome.pass(
             "certificate expires in 30 days",
-            observations: [Observation("expiry_seconds", 2_592_000, unit: "s"), Observation("expiry_timestamp", 1_800_000_000, unit: "s")])
+            observations: [
+                Observation("expiry_seconds", 2_592_000, unit: "s"),
+                Observation("expiry_timestamp", 1_800_000_000, unit: "s"),
+            ]
+        )
         let slots = store.replace(with: [
             CheckDefinition(name: "site", type: "tls", check: Fixed(outcome: outcome)),
             CheckDefinition(name: "other", type: "disk", check: Fixed(outcome: .pass("ok"))),
@@ -170,7 +189,10 @@ func sampleSnapshot() -> Snapshot {
             store.record(CheckResult(outcome: result, finished: 1, duration: 0.1), for: slot, expires: nil)
         }
         let build = BuildInfo(version: "1", revision: "r", swiftVersion: "6")
-        let om = String(decoding: MetricsRenderer.renderChecks(store.snapshot(), build: build, format: .openMetrics), as: UTF8.self)
+        let om = String(
+            decoding: MetricsRenderer.renderChecks(store.snapshot(), build: build, format: .openMetrics),
+            as: UTF8.self
+        )
         #expect(om.contains("# UNIT healthcheck_tls_cert_expiry_timestamp_seconds seconds\n"))
         #expect(om.contains("healthcheck_tls_cert_expiry_timestamp_seconds{check=\"site\"} 1800000000\n"))
         #expect(!om.contains("healthcheck_tls_cert_expiry_timestamp_seconds{check=\"other\"}"))

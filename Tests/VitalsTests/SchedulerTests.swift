@@ -1,9 +1,9 @@
 import Logging
 import Synchronization
 import Testing
+import VitalsTestSupport
 
 @testable import Vitals
-import VitalsTestSupport
 
 /// Counts its runs and how many overlap.
 private final class CountingCheck: HealthCheck {
@@ -81,8 +81,14 @@ private final class GateCheck: HealthCheck {
         let checks = (0..<100).map { _ in CountingCheck() }
         let (scheduler, clock) = makeScheduler(
             checks.enumerated().map { index, check in
-                CheckDefinition(name: "check-\(index)", type: "test", policy: CheckPolicy(interval: .seconds(60)), check: check)
-            })
+                CheckDefinition(
+                    name: "check-\(index)",
+                    type: "test",
+                    policy: CheckPolicy(interval: .seconds(60)),
+                    check: check
+                )
+            }
+        )
         let task = Task { try await scheduler.run() }
         func ran(atLeast runs: Int) -> Int { checks.filter { $0.runs >= runs }.count }
 
@@ -104,11 +110,17 @@ private final class GateCheck: HealthCheck {
         let fast = CountingCheck()
         let (scheduler, clock) = makeScheduler([
             CheckDefinition(
-                name: "hang", type: "test", policy: CheckPolicy(interval: .seconds(10), timeout: .seconds(2)),
-                check: hanging),
+                name: "hang",
+                type: "test",
+                policy: CheckPolicy(interval: .seconds(10), timeout: .seconds(2)),
+                check: hanging
+            ),
             CheckDefinition(
-                name: "fast", type: "test", policy: CheckPolicy(interval: .seconds(1), timeout: .seconds(1)),
-                check: fast),
+                name: "fast",
+                type: "test",
+                policy: CheckPolicy(interval: .seconds(1), timeout: .seconds(1)),
+                check: fast
+            ),
         ])
         let task = Task { try await scheduler.run() }
         for second in 1...5 {
@@ -132,8 +144,11 @@ private final class GateCheck: HealthCheck {
         let hanging = GateCheck()
         let (scheduler, clock) = makeScheduler([
             CheckDefinition(
-                name: "slow", type: "test", policy: CheckPolicy(interval: .seconds(1), timeout: .seconds(1)),
-                check: hanging)
+                name: "slow",
+                type: "test",
+                policy: CheckPolicy(interval: .seconds(1), timeout: .seconds(1)),
+                check: hanging
+            )
         ])
         let task = Task { try await scheduler.run() }
         clock.advance(by: .seconds(1))
@@ -163,7 +178,8 @@ private final class GateCheck: HealthCheck {
         for (error, message, reason) in cases {
             let store = ResultStore(wallClock: WallClock { 0 })
             let slot = try #require(
-                store.replace(with: [CheckDefinition(name: "x", type: "t", check: Thrower(error: error))]).first)
+                store.replace(with: [CheckDefinition(name: "x", type: "t", check: Thrower(error: error))]).first
+            )
             await CheckRunner.run(slot.definition, clock: TestClock(), logger: logger) { outcome, _ in
                 #expect(outcome.status == .fail)
                 #expect(outcome.message == message)
@@ -203,7 +219,8 @@ private final class GateCheck: HealthCheck {
         let (scheduler, clock) = makeScheduler(
             checks.enumerated().map { index, check in
                 CheckDefinition(name: "c\(index)", type: "t", policy: CheckPolicy(interval: .seconds(5)), check: check)
-            })
+            }
+        )
         let task = Task { try await scheduler.run() }
         let firstRound = Task { await scheduler.waitForFirstRound() }
         clock.advance(by: .seconds(1))

@@ -27,7 +27,10 @@ struct StoreFixture {
         for (index, slot) in slots.enumerated() {
             for run in 0..<resultsPerCheck {
                 store.record(
-                    Self.result(for: index, run: run), for: slot, expires: 1_790_000_030 + Double(run) * 30)
+                    Self.result(for: index, run: run),
+                    for: slot,
+                    expires: 1_790_000_030 + Double(run) * 30
+                )
             }
         }
         self.store = store

@@ -13,7 +13,13 @@ public struct CheckDefinition: Sendable {
     public var settings: String
 
     /// Creates a definition.
-    public init(name: String, type: String, policy: CheckPolicy = CheckPolicy(), settings: String = "", check: any HealthCheck) {
+    public init(
+        name: String,
+        type: String,
+        policy: CheckPolicy = CheckPolicy(),
+        settings: String = "",
+        check: any HealthCheck
+    ) {
         self.name = name
         self.type = type
         self.policy = policy

@@ -41,7 +41,11 @@ public final class Monitor: Service, Sendable {
     ///   - mode: scheduled (the default) or on-demand.
     ///   - logger: receives timeouts and unexpected errors.
     ///   - wallClock: the source of timestamps (and of TTL expiry); tests may replace it.
-    public init(mode: MonitorMode = .scheduled, logger: Logger = Logger(label: "vitals"), wallClock: WallClock = .system) {
+    public init(
+        mode: MonitorMode = .scheduled,
+        logger: Logger = Logger(label: "vitals"),
+        wallClock: WallClock = .system
+    ) {
         self.mode = mode
         self.logger = logger
         let store = ResultStore(wallClock: wallClock)
@@ -64,7 +68,12 @@ public final class Monitor: Service, Sendable {
     ///   - name: the unique name, used as the `check` label.
     ///   - type: the `type` label (default `custom`).
     ///   - policy: interval, timeout, thresholds, criticality, tags and TTLs.
-    public func register(_ check: some HealthCheck, name: String, type: String = "custom", policy: CheckPolicy = CheckPolicy()) {
+    public func register(
+        _ check: some HealthCheck,
+        name: String,
+        type: String = "custom",
+        policy: CheckPolicy = CheckPolicy()
+    ) {
         let definition = CheckDefinition(name: name, type: type, policy: policy, check: check)
         let all = definitions.withLock { definitions in
             definitions.removeAll { $0.name == name }
@@ -89,7 +98,9 @@ public final class Monitor: Service, Sendable {
     ///   - policy: interval, timeout, thresholds, criticality, tags and TTLs.
     ///   - body: the probe.
     public func register(
-        _ name: String, type: String = "custom", policy: CheckPolicy = CheckPolicy(),
+        _ name: String,
+        type: String = "custom",
+        policy: CheckPolicy = CheckPolicy(),
         _ body: @escaping @Sendable () async throws -> CheckOutcome
     ) {
         register(ClosureCheck(body: body), name: name, type: type, policy: policy)
@@ -111,7 +122,9 @@ public final class Monitor: Service, Sendable {
     ///   - policy: interval, timeout, thresholds, criticality, tags and TTLs.
     ///   - body: the probe.
     public func register(
-        _ name: String, type: String = "custom", policy: CheckPolicy = CheckPolicy(),
+        _ name: String,
+        type: String = "custom",
+        policy: CheckPolicy = CheckPolicy(),
         _ body: @escaping @Sendable () async throws -> (Bool, String)
     ) {
         register(name, type: type, policy: policy) {

@@ -57,7 +57,9 @@ final class OnDemandRunner: Sendable {
         let policy = slot.definition.policy
         await CheckRunner.run(slot.definition, clock: ContinuousClock(), logger: logger) { outcome, elapsed in
             let finished = store.wallClock.now()
-            let ttl = outcome.status == .fail ? policy.failureTTL ?? options.failureTTL : policy.successTTL ?? options.successTTL
+            let ttl =
+                outcome.status == .fail
+                ? policy.failureTTL ?? options.failureTTL : policy.successTTL ?? options.successTTL
             let result = CheckResult(outcome: outcome, finished: finished, duration: elapsed.inSeconds)
             store.record(result, for: slot, expires: ttl.map { finished + $0.inSeconds })
         }

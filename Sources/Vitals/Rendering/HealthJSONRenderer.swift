@@ -63,7 +63,9 @@ public enum HealthJSONRenderer {
         // Always three decimals, so that the length (and HEAD's Content-Length) is stable.
         let milliseconds = Int64((timestamp * 1000).rounded())
         let fraction = String(milliseconds % 1000)
-        out.write(",\"timestamp\":\(milliseconds / 1000).\(String(repeating: "0", count: 3 - fraction.count) + fraction)")
+        out.write(
+            ",\"timestamp\":\(milliseconds / 1000).\(String(repeating: "0", count: 3 - fraction.count) + fraction)"
+        )
         out.write(",\"results\":")
         return out.bytes
     }

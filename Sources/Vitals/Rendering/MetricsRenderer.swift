@@ -27,8 +27,12 @@ public enum MetricsRenderer {
         }
 
         family(
-            &out, "healthcheck_status", om ? "stateset" : "gauge",
-            "The reported status of the check; exactly one state is 1.", om: om)
+            &out,
+            "healthcheck_status",
+            om ? "stateset" : "gauge",
+            "The reported status of the check; exactly one state is 1.",
+            om: om
+        )
         for (check, label) in zip(snapshot.checks, labels) {
             for state in CheckStatus.allCases {
                 out.write("healthcheck_status{")
@@ -44,15 +48,25 @@ public enum MetricsRenderer {
         }
 
         family(
-            &out, "healthcheck_last_run_timestamp_seconds", "gauge", "When the last run finished.",
-            unit: "seconds", om: om)
+            &out,
+            "healthcheck_last_run_timestamp_seconds",
+            "gauge",
+            "When the last run finished.",
+            unit: "seconds",
+            om: om
+        )
         for (check, label) in zip(snapshot.checks, labels) {
             if let last = check.last { sample(&out, "healthcheck_last_run_timestamp_seconds", label, last.finished) }
         }
 
         family(
-            &out, "healthcheck_last_success_timestamp_seconds", "gauge",
-            "When the last passing or warning run finished.", unit: "seconds", om: om)
+            &out,
+            "healthcheck_last_success_timestamp_seconds",
+            "gauge",
+            "When the last passing or warning run finished.",
+            unit: "seconds",
+            om: om
+        )
         for (check, label) in zip(snapshot.checks, labels) {
             if let time = check.lastSuccess { sample(&out, "healthcheck_last_success_timestamp_seconds", label, time) }
         }
@@ -101,8 +115,13 @@ public enum MetricsRenderer {
         }
         if !expiries.isEmpty {
             family(
-                &out, "healthcheck_tls_cert_expiry_timestamp_seconds", "gauge",
-                "When the certificate a tls check saw last expires.", unit: "seconds", om: om)
+                &out,
+                "healthcheck_tls_cert_expiry_timestamp_seconds",
+                "gauge",
+                "When the certificate a tls check saw last expires.",
+                unit: "seconds",
+                om: om
+            )
             for (label, expiry) in expiries {
                 sample(&out, "healthcheck_tls_cert_expiry_timestamp_seconds", label, expiry)
             }
@@ -117,15 +136,26 @@ public enum MetricsRenderer {
         var out = ByteWriter(capacity: 1024)
         let om = format == .openMetrics
         if let process {
-            counterFamily(&out, "process_cpu_seconds", "Total user and system CPU time spent in seconds.", unit: "seconds", om: om)
+            counterFamily(
+                &out,
+                "process_cpu_seconds",
+                "Total user and system CPU time spent in seconds.",
+                unit: "seconds",
+                om: om
+            )
             sample(&out, "process_cpu_seconds_total", [], process.cpuSeconds)
             let gauges: [(String, String, String?, Double?)] = [
-                ("process_resident_memory_bytes", "Resident memory size in bytes.", "bytes", process.residentMemoryBytes),
+                (
+                    "process_resident_memory_bytes", "Resident memory size in bytes.", "bytes",
+                    process.residentMemoryBytes
+                ),
                 ("process_virtual_memory_bytes", "Virtual memory size in bytes.", "bytes", process.virtualMemoryBytes),
                 ("process_open_fds", "Number of open file descriptors.", nil, process.openFileDescriptors),
                 ("process_max_fds", "Maximum number of open file descriptors.", nil, process.maxFileDescriptors),
-                ("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", "seconds",
-                 process.startTimeSeconds),
+                (
+                    "process_start_time_seconds", "Start time of the process since unix epoch in seconds.", "seconds",
+                    process.startTimeSeconds
+                ),
             ]
             for (name, help, unit, value) in gauges {
                 guard let value else { continue }
@@ -138,7 +168,13 @@ public enum MetricsRenderer {
     }
 
     private static func renderExporter(_ out: inout ByteWriter, _ snapshot: Snapshot, build: BuildInfo, om: Bool) {
-        family(&out, om ? "vitals_build" : "vitals_build_info", om ? "info" : "gauge", "Vitals build information.", om: om)
+        family(
+            &out,
+            om ? "vitals_build" : "vitals_build_info",
+            om ? "info" : "gauge",
+            "Vitals build information.",
+            om: om
+        )
         var buildLabels = ByteWriter()
         buildLabels.write("version=\"")
         buildLabels.write(labelValue: build.version)
@@ -154,12 +190,21 @@ public enum MetricsRenderer {
         family(&out, "vitals_checks", "gauge", "Number of configured checks.", om: om)
         sample(&out, "vitals_checks", [], Double(snapshot.checks.count))
         family(
-            &out, "vitals_config_last_reload_successful", "gauge",
-            "Whether the last configuration reload attempt was successful.", om: om)
+            &out,
+            "vitals_config_last_reload_successful",
+            "gauge",
+            "Whether the last configuration reload attempt was successful.",
+            om: om
+        )
         sample(&out, "vitals_config_last_reload_successful", [], snapshot.reload.successful ? 1 : 0)
         family(
-            &out, "vitals_config_last_reload_success_timestamp_seconds", "gauge",
-            "Timestamp of the last successful configuration reload.", unit: "seconds", om: om)
+            &out,
+            "vitals_config_last_reload_success_timestamp_seconds",
+            "gauge",
+            "Timestamp of the last successful configuration reload.",
+            unit: "seconds",
+            om: om
+        )
         sample(&out, "vitals_config_last_reload_success_timestamp_seconds", [], snapshot.reload.lastSuccess)
     }
 
@@ -170,7 +215,12 @@ public enum MetricsRenderer {
     }
 
     private static func family(
-        _ out: inout ByteWriter, _ name: String, _ type: String, _ help: String, unit: String? = nil, om: Bool
+        _ out: inout ByteWriter,
+        _ name: String,
+        _ type: String,
+        _ help: String,
+        unit: String? = nil,
+        om: Bool
     ) {
         out.write("# HELP \(name) \(help)\n# TYPE \(name) \(type)\n")
         if om, let unit { out.write("# UNIT \(name) \(unit)\n") }
@@ -178,7 +228,11 @@ public enum MetricsRenderer {
 
     /// A counter's header: OpenMetrics names the family without `_total`, the 0.0.4 format with it.
     private static func counterFamily(
-        _ out: inout ByteWriter, _ name: String, _ help: String, unit: String? = nil, om: Bool
+        _ out: inout ByteWriter,
+        _ name: String,
+        _ help: String,
+        unit: String? = nil,
+        om: Bool
     ) {
         family(&out, om ? name : name + "_total", "counter", help, unit: unit, om: om)
     }

@@ -220,7 +220,8 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
                 metadata: [
                     "check": "\(slot.name)", "status": "\(outcome.status.rawValue)",
                     "duration": "\(elapsed.shortDescription)", "output": "\(outcome.message)",
-                ])
+                ]
+            )
         }
         finish(slot)
     }
