@@ -19,7 +19,9 @@ import Testing
         let directory = try TemporaryDirectory()
         let daemon = try await DaemonProcess(config: nil, in: directory)
         try await waitForFirstResults(daemon)
-        let results = try #require(try await daemon.health().json["results"] as? [[String: Any]])
+        let (status, json) = try await daemon.health()
+        #expect(status == 200, "the load check is not critical, so a busy machine stays healthy")
+        let results = try #require(json["results"] as? [[String: Any]])
         #expect(Set(results.compactMap { $0["type"] as? String }) == ["disk", "memory", "load"])
         // Disk and memory pass on any sane test machine; the load check may legitimately fail
         // while the machine is busy building, so only its presence is asserted.

@@ -23,9 +23,10 @@ struct Configuration: Sendable, Equatable {
     }
 
     /// The embedded checks: free space of `/`, available memory and load average, with every default.
+    /// The load check is not critical: a busy host (say, right after a build) is not a broken service.
     static let `default`: Configuration = {
         let global = GlobalSettings()
-        func check(_ name: String, _ settings: CheckSettings) -> CheckSpec {
+        func check(_ name: String, _ settings: CheckSettings, critical: Bool = ConfigDefaults.critical) -> CheckSpec {
             CheckSpec(
                 name: name,
                 type: settings.typeName,
@@ -33,7 +34,7 @@ struct Configuration: Sendable, Equatable {
                 timeout: global.timeout,
                 failureThreshold: global.failureThreshold,
                 successThreshold: global.successThreshold,
-                critical: ConfigDefaults.critical,
+                critical: critical,
                 tags: [],
                 settings: settings,
                 line: 0,
@@ -60,7 +61,8 @@ struct Configuration: Sendable, Equatable {
                 ),
                 check(
                     "load",
-                    .load(warnPerCPU: ConfigDefaults.loadWarnPerCPU, failPerCPU: ConfigDefaults.loadFailPerCPU)
+                    .load(warnPerCPU: ConfigDefaults.loadWarnPerCPU, failPerCPU: ConfigDefaults.loadFailPerCPU),
+                    critical: false
                 ),
             ]
         )
