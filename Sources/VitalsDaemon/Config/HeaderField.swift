@@ -3,14 +3,6 @@ struct HeaderField: Sendable, Equatable {
     var name: String
     var value: String
 
-    /// Whether the value must be shown as `********` in any output.
-    ///
-    /// True for `Authorization`-like names and names containing key, token, pass or secret.
-    var isSecret: Bool {
-        let lowered = name.lowercased()
-        return ["auth", "key", "token", "pass", "secret", "cookie", "credential"].contains { lowered.contains($0) }
-    }
-
     /// Whether `name` is an RFC 9110 token, the only shape a header name can have.
     static func isValidName(_ name: String) -> Bool {
         !name.isEmpty
