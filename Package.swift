@@ -136,7 +136,7 @@ let package = Package(
         .testTarget(
             name: "VitalsProbesTests",
             dependencies: [
-                "VitalsProbes", "Vitals",
+                "VitalsProbes", "Vitals", "VitalsTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

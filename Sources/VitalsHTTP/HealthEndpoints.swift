@@ -27,7 +27,8 @@ public final class HealthEndpoints: Sendable {
     private let store: ResultStore
     private let options: Mutex<HealthEndpointsOptions>
     private let cache = RenderCache()
-    private let processPart = Mutex<(taken: ContinuousClock.Instant, metrics: ProcessMetrics?)?>(nil)
+    /// The live `process_*` tail of `/metrics` per format, rendered (and deflated) at most once a second.
+    private let liveTails = Mutex<(taken: ContinuousClock.Instant, tails: [MetricsFormat: LiveTail])?>(nil)
     private let onPing: @Sendable (CheckSlot) -> Void
     private let onReload: (@Sendable () async -> ReloadResult)?
     private let prepare: (@Sendable (_ tag: String?) async -> Void)?
@@ -148,10 +149,10 @@ public final class HealthEndpoints: Sendable {
 
         let version = store.version
         let build = options.withLock { $0.build }
-        let tail = MetricsRenderer.renderProcess(currentProcessMetrics(), format: format)
+        let tail = liveTail(format)
         var headers: HTTPFields = [.contentType: format.contentType, .vary: "Accept, Accept-Encoding"]
         let buffers: [ByteBuffer]
-        if gzip, let tailSegment = Gzip.segment(tail, final: true) {
+        if gzip, let tailSegment = tail.segment {
             let entry = cache.entry(.metricsDeflated(format), version: version) {
                 let bytes = MetricsRenderer.renderChecks(store.snapshot(), build: build, format: format)
                 let segment = Gzip.segment(bytes, final: false)
@@ -164,14 +165,14 @@ public final class HealthEndpoints: Sendable {
             if let segment = entry.segment {
                 headers[.contentEncoding] = "gzip"
                 buffers = [
-                    ByteBuffer(bytes: Gzip.header), entry.buffer, ByteBuffer(bytes: tailSegment.deflated),
+                    ByteBuffer(bytes: Gzip.header), entry.buffer, tail.deflated,
                     ByteBuffer(bytes: Gzip.trailer(segment, tailSegment)),
                 ]
             } else {
-                buffers = [plainMetrics(format, version: version, build: build), ByteBuffer(bytes: tail)]
+                buffers = [plainMetrics(format, version: version, build: build), tail.plain]
             }
         } else {
-            buffers = [plainMetrics(format, version: version, build: build), ByteBuffer(bytes: tail)]
+            buffers = [plainMetrics(format, version: version, build: build), tail.plain]
         }
         return Reply(status: .ok, headers: headers, buffers: buffers)
     }
@@ -183,14 +184,31 @@ public final class HealthEndpoints: Sendable {
         }.buffer
     }
 
-    /// Process metrics at most a second old: reading `/proc` on every scrape would cost more than the scrape.
-    private func currentProcessMetrics() -> ProcessMetrics? {
+    /// The rendered `process_*` tail (and its closing `# EOF`), plain and as a final deflate segment.
+    private struct LiveTail: Sendable {
+        var plain: ByteBuffer
+        var deflated: ByteBuffer
+        var segment: Gzip.Segment?
+    }
+
+    /// The live tail for `format`, at most a second old: reading `/proc`, rendering and
+    /// deflating on every scrape would cost more than serving the cached checks.
+    private func liveTail(_ format: MetricsFormat) -> LiveTail {
         let now = ContinuousClock.now
-        return processPart.withLock { part in
-            if let part, part.taken.duration(to: now) < .seconds(1) { return part.metrics }
-            let metrics = ProcessMetrics.current()
-            part = (now, metrics)
-            return metrics
+        return liveTails.withLock { cache in
+            let fresh = cache.flatMap { $0.taken.duration(to: now) < .seconds(1) ? $0 : nil }
+            var current = fresh ?? (taken: now, tails: [:])
+            if let tail = current.tails[format] { return tail }
+            let bytes = MetricsRenderer.renderProcess(ProcessMetrics.current(), format: format)
+            let segment = Gzip.segment(bytes, final: true)
+            let tail = LiveTail(
+                plain: ByteBuffer(bytes: bytes),
+                deflated: ByteBuffer(bytes: segment?.deflated ?? []),
+                segment: segment
+            )
+            current.tails[format] = tail
+            cache = current
+            return tail
         }
     }
 
@@ -215,7 +233,7 @@ public final class HealthEndpoints: Sendable {
             checks = snapshot.checks
         }
         let options = self.options.withLock { $0 }
-        let healthy = !checks.contains { $0.critical && $0.status == .fail }
+        let healthy = tag == nil ? snapshot.isHealthy : !checks.contains { $0.critical && $0.status == .fail }
         let now = store.wallClock.now()
 
         var headers: HTTPFields = [.contentType: format.contentType, .cacheControl: "no-store", .vary: "Accept"]
@@ -255,7 +273,7 @@ public final class HealthEndpoints: Sendable {
                 cached(.health(format, tag: tag), version: snapshot.version) {
                     MetricsRenderer.renderChecks(restricted, build: options.build, format: .openMetrics)
                 },
-                ByteBuffer(bytes: MetricsRenderer.renderProcess(currentProcessMetrics(), format: .openMetrics)),
+                liveTail(.openMetrics).plain,
             ]
         case .rss, .atom:
             let base = "http://\(request.head.authority ?? options.hostname)"

@@ -1,16 +1,16 @@
-import Synchronization
 import Testing
 import Vitals
 import VitalsProbes
+import VitalsTestSupport
 
 struct HeartbeatProbeTests {
     @Test func failsWithMissedBeforeTheFirstPing() async throws {
-        let probe = HeartbeatProbe(ttl: .seconds(60), clock: ManualClock())
+        let probe = HeartbeatProbe(ttl: .seconds(60), clock: TestClock())
         #expect(try await probe.run() == .fail("no ping received yet", reason: FailureReason("missed")))
     }
 
     @Test func passesWithinTTLAndGraceAndFailsAfter() async throws {
-        let clock = ManualClock()
+        let clock = TestClock()
         let probe = HeartbeatProbe(ttl: .seconds(60), grace: .seconds(10), clock: clock)
         probe.receivePing(success: true)
         clock.advance(by: .milliseconds(3200))
@@ -25,7 +25,7 @@ struct HeartbeatProbeTests {
         clock.advance(by: .milliseconds(1))
         let stale = try await probe.run()
         #expect(stale.status == .fail)
-        #expect(stale.reason == HeartbeatProbe<ManualClock>.missed)
+        #expect(stale.reason == HeartbeatProbe<TestClock>.missed)
         #expect(stale.message == "last ping 1m 10s ago, more than 1m 10s")
 
         probe.receivePing(success: true)
@@ -33,14 +33,14 @@ struct HeartbeatProbeTests {
     }
 
     @Test func failsWithReportedUntilTheNextSuccessfulPing() async throws {
-        let clock = ManualClock()
+        let clock = TestClock()
         let probe = HeartbeatProbe(ttl: .seconds(60), clock: clock)
         probe.receivePing(success: true)
         probe.receivePing(success: false)
         clock.advance(by: .seconds(5))
         let reported = try await probe.run()
         #expect(reported.status == .fail)
-        #expect(reported.reason == HeartbeatProbe<ManualClock>.reported)
+        #expect(reported.reason == HeartbeatProbe<TestClock>.reported)
         #expect(reported.message == "failure reported 5 s ago")
 
         probe.receivePing(success: true)
@@ -50,31 +50,5 @@ struct HeartbeatProbeTests {
     @Test func isAPingReceiverForTheEngine() {
         let check: any HealthCheck = HeartbeatProbe(ttl: .seconds(1))
         #expect(check is any PingReceiver)
-    }
-}
-
-/// A clock that moves only when told.
-final class ManualClock: Clock, Sendable {
-    struct Instant: InstantProtocol {
-        var offset: Duration
-
-        func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
-        func duration(to other: Instant) -> Duration { other.offset - offset }
-        static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
-    }
-
-    private let current = Mutex(Instant(offset: .zero))
-
-    var now: Instant { current.withLock { $0 } }
-    var minimumResolution: Duration { .nanoseconds(1) }
-
-    func advance(by duration: Duration) {
-        current.withLock { $0 = $0.advanced(by: duration) }
-    }
-
-    func sleep(until deadline: Instant, tolerance: Duration?) async throws {
-        while now < deadline {
-            try await Task.sleep(for: .milliseconds(1))
-        }
     }
 }

@@ -6,10 +6,14 @@ public struct Snapshot: Sendable {
     public let checks: [CheckSnapshot]
     /// The outcome of the last configuration reload.
     public let reload: ReloadStatus
+    /// True when no critical check fails; worked out once, since every request and the watchdog ask.
+    public let isHealthy: Bool
 
-    /// True when no critical check fails.
-    public var isHealthy: Bool {
-        !checks.contains { $0.critical && $0.status == .fail }
+    init(version: UInt64, checks: [CheckSnapshot], reload: ReloadStatus) {
+        self.version = version
+        self.checks = checks
+        self.reload = reload
+        self.isHealthy = !checks.contains { $0.critical && $0.status == .fail }
     }
 
     /// The same snapshot with only `checks` (for output limited to a tag).
