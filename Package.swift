@@ -165,7 +165,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VitalsDaemonTests",
-            dependencies: ["VitalsDaemon"],
+            dependencies: ["VitalsDaemon", "Vitals", "VitalsProbes"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

@@ -25,7 +25,7 @@ extension Daemon {
         let definitions: [CheckDefinition]
         do {
             let configuration = try source.load()
-            definitions = try CheckFactory(context: context).definitions(for: configuration, path: source.displayPath)
+            definitions = CheckFactory(context: context).definitions(for: configuration)
                 .filter { tags.isEmpty || !Set($0.policy.tags).isDisjoint(with: tags) }
         } catch {
             for diagnostic in error.diagnostics { printError(diagnostic.description) }
@@ -37,24 +37,11 @@ extension Daemon {
             }
             return ExitCode.usage
         }
-        let store = ResultStore()
-        let slots = store.replace(with: definitions)
-        await withTaskGroup(of: Void.self) { group in
-            for slot in slots {
-                group.addTask {
-                    await CheckRunner.run(slot.definition, clock: ContinuousClock(), logger: logger) {
-                        outcome,
-                        elapsed in
-                        let result = CheckResult(
-                            outcome: outcome,
-                            finished: store.wallClock.now(),
-                            duration: elapsed.inSeconds
-                        )
-                        store.record(result, for: slot, expires: nil)
-                    }
-                }
-            }
-        }
+        // The same engine as `serve`, on demand with nothing cached: every check runs once.
+        let monitor = Monitor(mode: .onDemand(OnDemandOptions(successTTL: nil, failureTTL: nil)), logger: logger)
+        monitor.replace(with: definitions)
+        await monitor.refresh()
+        let store = monitor.store
         await context.shutdown()
         let snapshot = store.snapshot()
         switch format {
@@ -77,16 +64,12 @@ extension Daemon {
     /// Validates a configuration file; prints a summary (exit 0) or every error (exit 2).
     public static func checkConfig(path: String) async -> Int32 {
         let configuration: Configuration
-        let context = ProbeContext()
         do {
             configuration = try ConfigLoader.load(path: path)
-            _ = try CheckFactory(context: context).definitions(for: configuration, path: path)
         } catch {
             for diagnostic in error.diagnostics { printError(diagnostic.description) }
-            await context.shutdown()
             return ExitCode.usage
         }
-        await context.shutdown()
         let critical = configuration.checks.filter(\.critical).count
         print("\(path): OK, \(configuration.checks.count) checks (\(critical) critical)")
         return ExitCode.success

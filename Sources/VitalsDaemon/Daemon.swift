@@ -39,7 +39,7 @@ public enum Daemon {
         let definitions: [CheckDefinition]
         do {
             configuration = try source.load()
-            definitions = try factory.definitions(for: configuration, path: source.displayPath)
+            definitions = factory.definitions(for: configuration)
         } catch {
             for diagnostic in error.diagnostics { printError(diagnostic.description) }
             await context.shutdown()
@@ -48,31 +48,22 @@ public enum Daemon {
 
         let notifier = Notifier()
         let watchdogInterval = notifier.watchdogPingInterval()
-        let store = ResultStore()
-        store.replace(with: definitions)
         // The loop must turn at least twice per watchdog ping interval for the pings to show progress.
         let tick = min(.seconds(1), (watchdogInterval ?? .seconds(2)) / 2)
-        let scheduler = Scheduler(store: store, clock: ContinuousClock(), logger: logger, tick: tick)
-        let reloaderBox = ReloaderBox()
-        let endpoints = HealthEndpoints(
-            store: store,
-            options: endpointOptions(configuration),
-            onPing: { scheduler.runSoon($0) },
-            onReload: options.enableLifecycle ? { @Sendable in reloaderBox.reloader?.reload() ?? .reloaded } : nil
-        )
-        let reloader = Reloader(
-            source: source,
-            factory: factory,
-            scheduler: scheduler,
-            endpoints: endpoints,
+        let monitor = Monitor(mode: .scheduled, clock: ContinuousClock(), tick: tick, logger: logger)
+        monitor.replace(with: definitions)
+        let daemon = DaemonSource(
+            monitor: monitor,
+            configuration: configuration,
+            reloader: Reloader(source: source, factory: factory, monitor: monitor, logger: logger),
             notifier: notifier,
-            logger: logger
+            canReload: options.enableLifecycle
         )
-        reloaderBox.set(reloader)
+        let store = monitor.store
         let listening = Latch()
 
         let router = Router()
-        endpoints.addRoutes(to: router)
+        HealthEndpoints(source: daemon).addRoutes(to: router)
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil),
@@ -90,24 +81,23 @@ public enum Daemon {
         )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: app),
-            .init(service: scheduler),
-            .init(service: ReloadSignalService(reloader: reloader)),
+            .init(service: monitor),
+            .init(service: ReloadSignalService(daemon: daemon)),
             // Last, so that a graceful shutdown reaches it first and STOPPING=1 goes out at once.
             .init(
                 service: ReadinessService(notifier: notifier, store: store) {
                     await listening.wait()
-                    await scheduler.waitForFirstRound()
+                    await monitor.waitForFirstRound()
                 }
             ),
         ]
         if let watchdogInterval {
-            let requireHealthy = configuration.watchdog.requireHealthy
             let watchdog = WatchdogService(
                 interval: watchdogInterval,
                 clock: ContinuousClock(),
-                progress: { scheduler.progressCount },
+                progress: { monitor.progressCount },
                 isHealthy: { store.snapshot().isHealthy },
-                requireHealthy: requireHealthy,
+                requireHealthy: { daemon.requireHealthy },
                 ping: { notifier.notify("WATCHDOG=1") }
             )
             services.insert(.init(service: watchdog), at: 2)
@@ -173,21 +163,14 @@ public enum Daemon {
     }
 }
 
-/// Lets the `/-/reload` route reach the reloader, which is built after the routes.
-private final class ReloaderBox: Sendable {
-    private let value = Mutex<Reloader?>(nil)
-    var reloader: Reloader? { value.withLock { $0 } }
-    func set(_ reloader: Reloader) { value.withLock { $0 = reloader } }
-}
-
 /// Reloads the configuration on SIGHUP.
 private struct ReloadSignalService: Service {
-    let reloader: Reloader
+    let daemon: DaemonSource
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         for await _ in signals.cancelOnGracefulShutdown() {
-            _ = reloader.reload()
+            _ = daemon.reloadNow()
         }
     }
 }

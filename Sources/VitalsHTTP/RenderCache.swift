@@ -4,9 +4,10 @@ import Vitals
 
 /// Rendered bytes per output kind, valid for one store version.
 ///
-/// A request whose version matches is served the cached buffer with no rendering
-/// and no copying; only the first request after a change renders, and concurrent
-/// requests for the same kind wait for that one render rather than repeating it.
+/// A request whose version matches is served the cached buffer with no rendering and no copying;
+/// the first request after a change renders. Rendering happens outside the lock, so a slow render of
+/// one kind never holds up requests for another; two requests that miss at once may both render,
+/// and the newer version is kept.
 final class RenderCache: Sendable {
     enum Kind: Hashable, Sendable {
         case metrics(MetricsFormat)
@@ -29,14 +30,21 @@ final class RenderCache: Sendable {
 
     /// The cached entry for `kind` at `version`, rendering it with `render` when missing or stale.
     func entry(_ kind: Kind, version: UInt64, render: () -> Entry) -> Entry {
-        entries.withLock { entries in
-            if let entry = entries[kind], entry.version == version {
-                return entry
-            }
-            let entry = render()
-            renders.add(1, ordering: .relaxed)
-            entries[kind] = entry
+        if let entry = entries.withLock({ $0[kind] }), entry.version == version {
             return entry
         }
+        let entry = render()
+        renders.add(1, ordering: .relaxed)
+        entries.withLock { entries in
+            if (entries[kind]?.version ?? 0) <= version { entries[kind] = entry }
+        }
+        return entry
+    }
+
+    /// The cached buffer for `kind` at `version`, rendering plain bytes when missing or stale.
+    func buffer(_ kind: Kind, version: UInt64, render: () -> [UInt8]) -> ByteBuffer {
+        entry(kind, version: version) {
+            Entry(version: version, buffer: ByteBuffer(bytes: render()), segment: nil)
+        }.buffer
     }
 }

@@ -26,22 +26,34 @@ public struct ProcessProbe: HealthCheck {
     /// The failure reason when no such process is running, or it is a zombie.
     public static let notRunning = FailureReason("not_running")
 
-    enum Target: Sendable, Equatable {
+    /// Which process a probe looks for.
+    public enum Target: Sendable, Hashable {
+        /// The process whose ID a file such as `/run/nginx.pid` holds.
         case pidfile(String)
+        /// Any process whose `/proc/PID/comm` is exactly this name (at most 15 bytes).
         case name(String)
     }
 
-    let target: Target
+    /// Which process the probe looks for.
+    public let target: Target
     /// Where the `proc` file system is mounted; another directory of the same layout in tests.
     public var procRoot: String
+
+    /// Creates a probe of a process.
+    /// - Parameters:
+    ///   - target: A pidfile, or a name matched exactly against `/proc/PID/comm`.
+    ///   - procRoot: Where the `proc` file system is mounted.
+    public init(target: Target, procRoot: String = "/proc") {
+        self.target = target
+        self.procRoot = procRoot
+    }
 
     /// Creates a probe of the process whose ID a pidfile holds.
     /// - Parameters:
     ///   - pidfile: A file holding a process ID, such as `/run/nginx.pid`.
     ///   - procRoot: Where the `proc` file system is mounted.
     public init(pidfile: String, procRoot: String = "/proc") {
-        self.target = .pidfile(pidfile)
-        self.procRoot = procRoot
+        self.init(target: .pidfile(pidfile), procRoot: procRoot)
     }
 
     /// Creates a probe of the processes with a name.
@@ -50,8 +62,7 @@ public struct ProcessProbe: HealthCheck {
     ///     15 bytes, unless the process renamed itself.
     ///   - procRoot: Where the `proc` file system is mounted.
     public init(name: String, procRoot: String = "/proc") {
-        self.target = .name(name)
-        self.procRoot = procRoot
+        self.init(target: .name(name), procRoot: procRoot)
     }
 
     /// The pidfile, for a probe made with ``init(pidfile:procRoot:)``.

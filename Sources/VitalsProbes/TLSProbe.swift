@@ -33,6 +33,13 @@ import Darwin
 /// (s, the time left, negative once expired) and `expiry_timestamp` (s, the end of validity
 /// as Unix seconds).
 public struct TLSProbe: HealthCheck {
+    /// The gauge that exports `expiry_timestamp` on `/metrics`, for alerts that predict the expiry.
+    public static let expiryMetric = ExportedMetric(
+        name: "healthcheck_tls_cert_expiry_timestamp_seconds",
+        help: "When the certificate a tls check saw last expires.",
+        unit: "seconds"
+    )
+
     /// The failure reason when the certificate has expired or expires within ``failDays``.
     public static let expiry = FailureReason("expiry")
 
@@ -177,7 +184,7 @@ public struct TLSProbe: HealthCheck {
         let left = notAfter - wallClock.now()
         let observations = [
             Observation("expiry_seconds", left, unit: "s"),
-            Observation("expiry_timestamp", notAfter, unit: "s"),
+            Observation("expiry_timestamp", notAfter, unit: "s", metric: Self.expiryMetric),
         ]
         if left <= 0 {
             let message = expiredMessage(left: left, notAfter: notAfter)
@@ -214,7 +221,7 @@ public struct TLSProbe: HealthCheck {
                     expiredMessage(left: left, notAfter: notAfter),
                     observations: [
                         Observation("expiry_seconds", left, unit: "s"),
-                        Observation("expiry_timestamp", notAfter, unit: "s"),
+                        Observation("expiry_timestamp", notAfter, unit: "s", metric: Self.expiryMetric),
                     ]
                 )
             }

@@ -10,11 +10,6 @@ public struct Notifier: Sendable {
     /// Creates a notifier for this process.
     public init() {}
 
-    /// Whether systemd (or a stand-in) listens: `NOTIFY_SOCKET` is set.
-    public var isListening: Bool {
-        getenv("NOTIFY_SOCKET") != nil
-    }
-
     /// Sends `state`, e.g. `READY=1` or `STATUS=…`; several assignments are separated by newlines.
     /// - Returns: whether the message was sent.
     @discardableResult

@@ -11,7 +11,7 @@ public struct WatchdogService<C: Clock>: Service where C.Duration == Duration {
     private let clock: C
     private let progress: @Sendable () -> UInt64
     private let isHealthy: @Sendable () -> Bool
-    private let requireHealthy: Bool
+    private let requireHealthy: @Sendable () -> Bool
     private let ping: @Sendable () -> Void
 
     /// Creates the service.
@@ -20,14 +20,15 @@ public struct WatchdogService<C: Clock>: Service where C.Duration == Duration {
     ///   - clock: the clock to wait on.
     ///   - progress: a counter that moves whenever the scheduler loop turns.
     ///   - isHealthy: whether no critical check fails.
-    ///   - requireHealthy: withhold pings while a critical check fails.
+    ///   - requireHealthy: whether to withhold pings while a critical check fails; read on every tick, so
+    ///     that a reload can change it.
     ///   - ping: sends `WATCHDOG=1`.
     public init(
         interval: Duration,
         clock: C,
         progress: @escaping @Sendable () -> UInt64,
         isHealthy: @escaping @Sendable () -> Bool,
-        requireHealthy: Bool,
+        requireHealthy: @escaping @Sendable () -> Bool,
         ping: @escaping @Sendable () -> Void
     ) {
         self.interval = interval
@@ -48,7 +49,7 @@ public struct WatchdogService<C: Clock>: Service where C.Duration == Duration {
                     return
                 }
                 let current = progress()
-                if current != lastSeen && (!requireHealthy || isHealthy()) {
+                if current != lastSeen && (!requireHealthy() || isHealthy()) {
                     ping()
                 }
                 lastSeen = current

@@ -157,7 +157,8 @@ import Testing
         )
         let result = try await runVitals(["check-config", "--config.file", config])
         #expect(result.status == 2)
-        #expect(result.stderr.hasPrefix("\(config):2:5: checks[0] (db): dsn: "), "\(result.stderr)")
+        // Reported at the DSN itself, like every other value error (it was at the check's start before 0.3.0).
+        #expect(result.stderr.hasPrefix("\(config):2:37: checks[0] (db): dsn: "), "\(result.stderr)")
         #expect(result.stderr.contains("sslmode"))
         #expect(!result.stderr.contains("pw-9d2f"))
     }

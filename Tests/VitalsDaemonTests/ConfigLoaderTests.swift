@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import Vitals
+import VitalsProbes
 
 @testable import VitalsDaemon
 
@@ -85,8 +87,8 @@ private let invalidFixtures: [InvalidConfigFixture] = [
     InvalidConfigFixture(
         file: "invalid-unknown-type.yml",
         expected: [
-            "3:11: checks[0] (files): type: unknown type \"ftp\"; expected one of tcp, http, dns, tls, exec, disk, "
-                + "memory, load, process, file, heartbeat, postgres"
+            "3:11: checks[0] (files): type: unknown type \"ftp\"; expected one of "
+                + CheckTypes.names.joined(separator: ", ")
         ]
     ),
     InvalidConfigFixture(
@@ -224,10 +226,10 @@ private let invalidFixtures: [InvalidConfigFixture] = [
             failureThreshold: 3,
             successThreshold: 2
         )
-        func check(_ name: String, line: Int, _ settings: CheckSettings) -> CheckSpec {
+        func check(_ name: String, line: Int, _ settings: some CheckSettings) -> CheckSpec {
             CheckSpec(
                 name: name,
-                type: settings.typeName,
+                type: type(of: settings).typeName,
                 interval: .seconds(60),
                 timeout: .seconds(5),
                 failureThreshold: 3,
@@ -242,9 +244,9 @@ private let invalidFixtures: [InvalidConfigFixture] = [
         var api = check(
             "api",
             line: 20,
-            .http(
+            HTTPSettings(
                 url: "https://127.0.0.1:8443/ping",
-                method: "POST",
+                method: .post,
                 headers: [
                     HeaderField(name: "Authorization", value: "Bearer s3cret"),
                     HeaderField(name: "Accept", value: "application/json"),
@@ -282,32 +284,40 @@ private let invalidFixtures: [InvalidConfigFixture] = [
                 check(
                     "redis",
                     line: 36,
-                    .tcp(address: HostPort(host: "::1", port: 6379), send: "PING\r\n", expect: #"^\+PONG"#)
+                    TCPSettings(address: HostPort(host: "::1", port: 6379), send: "PING\r\n", expect: #"^\+PONG"#)
                 ),
-                check("resolver", line: 41, .dns(query: "example.com", recordType: "AAAA", expect: ["2001:db8::1"])),
+                check(
+                    "resolver",
+                    line: 41,
+                    DNSSettings(query: "example.com", recordType: .aaaa, expect: ["2001:db8::1"])
+                ),
                 check(
                     "cert",
                     line: 46,
-                    .tls(
+                    TLSSettings(
                         address: HostPort(host: "example.com", port: 443),
                         serverName: "www.example.com",
                         warnDays: 30,
                         failDays: 7
                     )
                 ),
-                check("ping", line: 52, .exec(command: ["/usr/lib/nagios/plugins/check_ping", "-H", "127.0.0.1"])),
-                check("data", line: 55, .disk(path: "/var/lib", warnFreePercent: 25, failFreePercent: 12.5)),
-                check("mem", line: 60, .memory(warnAvailablePercent: 15, failAvailablePercent: 5)),
-                check("cpu", line: 64, .load(warnPerCPU: 1.5, failPerCPU: 3)),
-                check("nginx", line: 68, .process(pidfile: "/run/nginx.pid", name: nil)),
-                check("sshd", line: 71, .process(pidfile: nil, name: "sshd")),
+                check(
+                    "ping",
+                    line: 52,
+                    ExecSettings(command: ["/usr/lib/nagios/plugins/check_ping", "-H", "127.0.0.1"])
+                ),
+                check("data", line: 55, DiskSettings(path: "/var/lib", warnFreePercent: 25, failFreePercent: 12.5)),
+                check("mem", line: 60, MemorySettings(warnAvailablePercent: 15, failAvailablePercent: 5)),
+                check("cpu", line: 64, LoadSettings(warnPerCPU: 1.5, failPerCPU: 3)),
+                check("nginx", line: 68, ProcessSettings(target: .pidfile("/run/nginx.pid"))),
+                check("sshd", line: 71, ProcessSettings(target: .name("sshd"))),
                 check(
                     "backup",
                     line: 74,
-                    .file(path: "/var/backups/latest.tar", maxAge: .seconds(86_400), minSize: 1024)
+                    FileSettings(path: "/var/backups/latest.tar", maxAge: .seconds(86_400), minSize: 1024)
                 ),
-                check("cron", line: 79, .heartbeat(ttl: .seconds(3600), grace: .seconds(300))),
-                check("db", line: 83, .postgres(dsn: "postgres://vitals:hunter2@127.0.0.1:5432/app")),
+                check("cron", line: 79, HeartbeatSettings(ttl: .seconds(3600), grace: .seconds(300))),
+                check("db", line: 83, PostgresSettings(dsn: "postgres://vitals:hunter2@127.0.0.1:5432/app")),
             ]
         )
         #expect(configuration.global == expected.global)
@@ -329,27 +339,31 @@ private let invalidFixtures: [InvalidConfigFixture] = [
         #expect(!configuration.environment.enabled)
         #expect(configuration.watchdog == WatchdogSettings(requireHealthy: false))
         #expect(
-            configuration.checks.map(\.settings) == [
-                .http(
-                    url: "http://127.0.0.1:8080/ping",
-                    method: "GET",
-                    headers: [],
-                    expectStatus: [200...299],
-                    expectBody: nil,
-                    tlsSkipVerify: false
+            configuration.checks.map { AnyHashable($0.settings) } == [
+                AnyHashable(
+                    HTTPSettings(
+                        url: "http://127.0.0.1:8080/ping",
+                        method: .get,
+                        headers: [],
+                        expectStatus: [200...299],
+                        expectBody: nil,
+                        tlsSkipVerify: false
+                    )
                 ),
-                .tcp(address: HostPort(host: "127.0.0.1", port: 6379), send: nil, expect: nil),
-                .dns(query: "example.com", recordType: "A", expect: []),
-                .tls(
-                    address: HostPort(host: "example.com", port: 443),
-                    serverName: "example.com",
-                    warnDays: 14,
-                    failDays: 3
+                AnyHashable(TCPSettings(address: HostPort(host: "127.0.0.1", port: 6379), send: nil, expect: nil)),
+                AnyHashable(DNSSettings(query: "example.com", recordType: .a, expect: [])),
+                AnyHashable(
+                    TLSSettings(
+                        address: HostPort(host: "example.com", port: 443),
+                        serverName: "example.com",
+                        warnDays: 14,
+                        failDays: 3
+                    )
                 ),
-                .disk(path: "/", warnFreePercent: 20, failFreePercent: 10),
-                .memory(warnAvailablePercent: 20, failAvailablePercent: 10),
-                .load(warnPerCPU: 2, failPerCPU: 4),
-                .heartbeat(ttl: .seconds(600), grace: .zero),
+                AnyHashable(DiskSettings(path: "/", warnFreePercent: 20, failFreePercent: 10)),
+                AnyHashable(MemorySettings(warnAvailablePercent: 20, failAvailablePercent: 10)),
+                AnyHashable(LoadSettings(warnPerCPU: 2, failPerCPU: 4)),
+                AnyHashable(HeartbeatSettings(ttl: .seconds(600), grace: .zero)),
             ]
         )
         for check in configuration.checks {
@@ -359,7 +373,7 @@ private let invalidFixtures: [InvalidConfigFixture] = [
             #expect(check.successThreshold == 1)
             #expect(check.critical)
             #expect(check.tags.isEmpty)
-            #expect(check.type == check.settings.typeName)
+            #expect(check.type == type(of: check.settings).typeName)
         }
         #expect(configuration.checks.map(\.line) == [2, 5, 8, 11, 14, 16, 18, 20])
     }
@@ -397,22 +411,34 @@ private let invalidFixtures: [InvalidConfigFixture] = [
         let checks = Configuration.default.checks
         #expect(checks.map(\.name) == ["disk_root", "memory", "load"])
         #expect(checks.map(\.type) == ["disk", "memory", "load"])
-        #expect(checks[0].settings == .disk(path: "/", warnFreePercent: 20, failFreePercent: 10))
+        #expect(
+            AnyHashable(checks[0].settings)
+                == AnyHashable(DiskSettings(path: "/", warnFreePercent: 20, failFreePercent: 10))
+        )
         #expect(checks.allSatisfy { $0.interval == .seconds(30) && $0.timeout == .seconds(10) })
         #expect(checks.map(\.critical) == [true, true, false], "a busy host is not a broken service")
         #expect(Configuration.default.global == GlobalSettings())
     }
 
-    @Test func sameDefinitionIgnoresWhereTheCheckStands() throws {
-        let first = try ConfigLoader.parse(yaml: "checks:\n  - {name: a, type: memory}\n", path: "a.yml").checks[0]
-        let moved = try ConfigLoader.parse(yaml: "\n\nchecks:\n - {name: a, type: memory}\n", path: "a.yml").checks[0]
-        let changed = try ConfigLoader.parse(
-            yaml: "checks:\n  - {name: a, type: memory, critical: false}\n",
-            path: "a.yml"
-        ).checks[0]
-        #expect(first != moved)
-        #expect(first.hasSameDefinition(as: moved))
-        #expect(!first.hasSameDefinition(as: changed))
+    @Test func reloadKeepsAMovedCheckAndReplacesAChangedOne() async throws {
+        let context = ProbeContext(blockingThreads: 1)
+        let factory = CheckFactory(context: context)
+        func slot(_ yaml: String) throws -> CheckSlot? {
+            let configuration = try ConfigLoader.parse(yaml: yaml, path: "a.yml")
+            return store.replace(with: factory.definitions(for: configuration)).first
+        }
+        let store = ResultStore()
+        let first = try slot("checks:\n  - {name: a, type: memory}\n")
+        let moved = try slot("\n\nchecks:\n - {name: a, type: memory}\n")
+        let changed = try slot("checks:\n  - {name: a, type: memory, critical: false}\n")
+        let otherSetting = try slot(
+            "checks:\n  - {name: a, type: memory, critical: false, warn_available_percent: 30}\n"
+        )
+        await context.shutdown()
+        #expect(first != nil)
+        #expect(first === moved, "the same check elsewhere in the file keeps its state")
+        #expect(moved !== changed, "a changed policy makes a new check")
+        #expect(changed !== otherSetting, "a changed type setting makes a new check")
     }
 
     // MARK: Invalid files
@@ -425,9 +451,7 @@ private let invalidFixtures: [InvalidConfigFixture] = [
 
     @Test func reportsOneDiagnosticPerMistakeInFileOrder() throws {
         let path = try fixturePath("invalid-multiple.yml")
-        let unknownType =
-            "unknown type \"ftp\"; expected one of tcp, http, dns, tls, exec, disk, memory, load, process, file, "
-            + "heartbeat, postgres"
+        let unknownType = "unknown type \"ftp\"; expected one of " + CheckTypes.names.joined(separator: ", ")
         #expect(
             diagnostics(loading: path) == [
                 "\(path):6:11: checks[0] (disk): path: must be an absolute path",

@@ -15,6 +15,12 @@ private struct Fixed: HealthCheck {
     func run() async throws -> CheckOutcome { outcome }
 }
 
+/// A store and fixed options; pings reach the checks, and there is no reload.
+private struct StoreSource: HealthSource {
+    let store: ResultStore
+    let endpointOptions: HealthEndpointsOptions
+}
+
 /// A store with checks that have run once with the given outcomes.
 private func makeStore(_ checks: [(String, CheckOutcome, CheckPolicy)]) -> ResultStore {
     let store = ResultStore(wallClock: WallClock { 1_700_000_000 })
@@ -36,12 +42,14 @@ private func makeApp(
     -> (some ApplicationProtocol, HealthEndpoints)
 {
     let endpoints = HealthEndpoints(
-        store: store,
-        options: HealthEndpointsOptions(
-            failureStatus: failureStatus,
-            headers: headers.map { (name: $0.0, value: $0.1) },
-            build: BuildInfo(version: "test", revision: "r", swiftVersion: "6"),
-            hostname: "test-host"
+        source: StoreSource(
+            store: store,
+            endpointOptions: HealthEndpointsOptions(
+                failureStatus: failureStatus,
+                headers: headers.map { (name: $0.0, value: $0.1) },
+                build: BuildInfo(version: "test", revision: "r", swiftVersion: "6"),
+                hostname: "test-host"
+            )
         )
     )
     let router = Router()

@@ -12,8 +12,11 @@ struct DNSProbeTests {
         #expect(try Self.localhostAddresses().contains("127.0.0.1"))
         let outcome = try await bounded { try await DNSProbe(query: "localhost", recordType: .a).run() }
         #expect(outcome.status == .pass)
-        #expect(outcome.message.hasPrefix("resolved to 127.0.0.1"))
-        #expect(outcome.message.hasSuffix(" ms"))
+        // The time is "in 0.4 ms", or "in 1.9 s" on a loaded machine: the unit is not the test's business.
+        #expect(
+            outcome.message.wholeMatch(of: #/resolved to 127\.0\.0\.1 in [0-9.]+ m?s/#) != nil,
+            "\(outcome.message)"
+        )
         #expect(outcome.observations.map(\.name) == ["addresses"])
     }
 
@@ -48,8 +51,8 @@ struct DNSProbeTests {
         let outcome = try await bounded { try await probe.run() }
         #expect(outcome.status == status)
         #expect(outcome.reason == (status == .fail ? .dns : nil))
-        #expect(outcome.message.hasPrefix("resolved to 127.0.0.1"))
-        #expect(outcome.message.hasSuffix(suffix.isEmpty ? " ms" : suffix))
+        #expect(outcome.message.hasPrefix("resolved to 127.0.0.1 in "))
+        #expect(outcome.message.hasSuffix(suffix.isEmpty ? "s" : suffix))
         #expect(outcome.observations.map(\.name) == ["addresses"])
     }
 

@@ -22,7 +22,7 @@ struct TLSProbeTests {
         #expect(
             outcome.observations == [
                 Observation("expiry_seconds", 30 * Self.day, unit: "s"),
-                Observation("expiry_timestamp", notAfter, unit: "s"),
+                Observation("expiry_timestamp", notAfter, unit: "s", metric: TLSProbe.expiryMetric),
             ]
         )
     }
@@ -59,7 +59,7 @@ struct TLSProbeTests {
         #expect(
             failure.observations == [
                 Observation("expiry_seconds", -5 * Self.day, unit: "s"),
-                Observation("expiry_timestamp", notAfter, unit: "s"),
+                Observation("expiry_timestamp", notAfter, unit: "s", metric: TLSProbe.expiryMetric),
             ]
         )
     }

@@ -9,17 +9,22 @@ import VitalsTestSupport
         let progress = Atomic<UInt64>(0)
         let healthy = Atomic<Bool>(true)
         let pings = Atomic<Int>(0)
+        let requireHealthy: Atomic<Bool>
+
+        init(requireHealthy: Bool) {
+            self.requireHealthy = Atomic(requireHealthy)
+        }
     }
 
     private func start(requireHealthy: Bool) -> (TestClock, Probe, Task<Void, any Error>) {
         let clock = TestClock()
-        let probe = Probe()
+        let probe = Probe(requireHealthy: requireHealthy)
         let service = WatchdogService(
             interval: .seconds(5),
             clock: clock,
             progress: { probe.progress.load(ordering: .relaxed) },
             isHealthy: { probe.healthy.load(ordering: .relaxed) },
-            requireHealthy: requireHealthy,
+            requireHealthy: { probe.requireHealthy.load(ordering: .relaxed) },
             ping: { probe.pings.add(1, ordering: .relaxed) }
         )
         return (clock, probe, Task { try await service.run() })
@@ -64,6 +69,21 @@ import VitalsTestSupport
         probe.healthy.store(false, ordering: .relaxed)
         for _ in 1...2 { await interval(clock, probe, schedulerTurns: true) }
         #expect(probe.pings.load(ordering: .relaxed) == 2)
+        task.cancel()
+        try await task.value
+    }
+
+    @Test func requireHealthyIsReadOnEveryIntervalSoThatAReloadChangesIt() async throws {
+        let (clock, probe, task) = start(requireHealthy: false)
+        probe.healthy.store(false, ordering: .relaxed)
+        await interval(clock, probe, schedulerTurns: true)
+        #expect(probe.pings.load(ordering: .relaxed) == 1)
+        probe.requireHealthy.store(true, ordering: .relaxed)
+        await interval(clock, probe, schedulerTurns: true)
+        #expect(probe.pings.load(ordering: .relaxed) == 1, "a reload turned require_healthy on")
+        probe.requireHealthy.store(false, ordering: .relaxed)
+        await interval(clock, probe, schedulerTurns: true)
+        #expect(probe.pings.load(ordering: .relaxed) == 2, "and off again")
         task.cancel()
         try await task.value
     }

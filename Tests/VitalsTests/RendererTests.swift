@@ -167,17 +167,22 @@ func sampleSnapshot() -> Snapshot {
 }
 
 @Suite struct TLSExpiryMetricTests {
-    @Test func tlsChecksExportTheirCertificateExpiry() throws {
+    @Test func observationsThatDeclareAMetricAreExported() throws {
         struct Fixed: HealthCheck {
             let outcome: CheckOutcome
             func run() async throws -> CheckOutcome { outcome }
         }
         let store = ResultStore(wallClock: WallClock { 1 })
+        let expiry = ExportedMetric(
+            name: "healthcheck_tls_cert_expiry_timestamp_seconds",
+            help: "When the certificate a tls check saw last expires.",
+            unit: "seconds"
+        )
         let outcome = CheckOutcome.pass(
             "certificate expires in 30 days",
             observations: [
                 Observation("expiry_seconds", 2_592_000, unit: "s"),
-                Observation("expiry_timestamp", 1_800_000_000, unit: "s"),
+                Observation("expiry_timestamp", 1_800_000_000, unit: "s", metric: expiry),
             ]
         )
         let slots = store.replace(with: [

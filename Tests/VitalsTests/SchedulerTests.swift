@@ -180,11 +180,11 @@ private final class GateCheck: HealthCheck {
             let slot = try #require(
                 store.replace(with: [CheckDefinition(name: "x", type: "t", check: Thrower(error: error))]).first
             )
-            await CheckRunner.run(slot.definition, clock: TestClock(), logger: logger) { outcome, _ in
-                #expect(outcome.status == .fail)
-                #expect(outcome.message == message)
-                #expect(outcome.reason == reason)
-            }
+            let result = await CheckRunner.run(slot, store: store, clock: TestClock(), logger: logger) { _ in nil }
+            #expect(result.outcome.status == .fail)
+            #expect(result.outcome.message == message)
+            #expect(result.outcome.reason == reason)
+            #expect(slot.snapshot().last == result, "the result returned is the one recorded")
         }
     }
 

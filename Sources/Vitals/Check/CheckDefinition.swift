@@ -8,16 +8,17 @@ public struct CheckDefinition: Sendable {
     public var policy: CheckPolicy
     /// The probe itself.
     public var check: any HealthCheck
-    /// A description of the check's settings. On a reload, a check whose name,
-    /// policy and settings are unchanged keeps its state and counters.
-    public var settings: String
+    /// The check's settings as a hashable value, such as the config struct the probe was made from.
+    /// On a reload, a check whose name, type, policy and settings are unchanged keeps its state and
+    /// counters; `nil` settings are equal to each other.
+    public var settings: (any Hashable & Sendable)?
 
     /// Creates a definition.
     public init(
         name: String,
         type: String,
         policy: CheckPolicy = CheckPolicy(),
-        settings: String = "",
+        settings: (any Hashable & Sendable)? = nil,
         check: any HealthCheck
     ) {
         self.name = name
@@ -29,6 +30,7 @@ public struct CheckDefinition: Sendable {
 
     /// Whether `other` is the same check with the same settings.
     func isSameCheck(as other: CheckDefinition) -> Bool {
-        name == other.name && type == other.type && policy == other.policy && settings == other.settings
+        name == other.name && type == other.type && policy == other.policy
+            && settings.map { AnyHashable($0) } == other.settings.map { AnyHashable($0) }
     }
 }

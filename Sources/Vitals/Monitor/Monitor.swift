@@ -30,31 +30,58 @@ public final class Monitor: Service, Sendable {
     public let mode: MonitorMode
 
     private let logger: Logger
-    private let scheduler: Scheduler<ContinuousClock>
+    private let scheduler: any CheckScheduling
     let onDemand: OnDemandRunner?
     private let refreshRequests: AsyncStream<CheckSlot>
     private let definitions = Mutex<[CheckDefinition]>([])
     private let sections = Mutex<[(name: String, content: @Sendable () -> EnvironmentValue)]>([])
 
-    /// Creates a monitor with no checks.
+    /// Creates a monitor with no checks, timed by the continuous clock.
     /// - Parameters:
     ///   - mode: scheduled (the default) or on-demand.
     ///   - logger: receives timeouts and unexpected errors.
     ///   - wallClock: the source of timestamps (and of TTL expiry); tests may replace it.
-    public init(
+    public convenience init(
         mode: MonitorMode = .scheduled,
         logger: Logger = Logger(label: "vitals"),
         wallClock: WallClock = .system
     ) {
+        self.init(mode: mode, clock: ContinuousClock(), logger: logger, wallClock: wallClock)
+    }
+
+    /// Creates a monitor with no checks, timed by `clock`.
+    ///
+    /// Tests pass a manual clock (`TestClock` from `VitalsTesting`) to step through intervals and
+    /// timeouts without waiting.
+    /// - Parameters:
+    ///   - mode: scheduled (the default) or on-demand.
+    ///   - clock: measures intervals, timeouts and durations.
+    ///   - tick: the longest the scheduling loop sleeps; it bounds how late a new check or a ping is
+    ///     picked up, and how often ``progressCount`` moves while nothing is due.
+    ///   - logger: receives timeouts and unexpected errors.
+    ///   - wallClock: the source of timestamps (and of TTL expiry).
+    public init<C: Clock>(
+        mode: MonitorMode = .scheduled,
+        clock: C,
+        tick: Duration = .seconds(1),
+        logger: Logger = Logger(label: "vitals"),
+        wallClock: WallClock = .system
+    ) where C.Duration == Duration {
         self.mode = mode
         self.logger = logger
         let store = ResultStore(wallClock: wallClock)
         self.store = store
-        self.scheduler = Scheduler(store: store, clock: ContinuousClock(), logger: logger)
+        self.scheduler = Scheduler(store: store, clock: clock, logger: logger, tick: tick)
         let (stream, continuation) = AsyncStream.makeStream(of: CheckSlot.self)
         self.refreshRequests = stream
         if case .onDemand(let options) = mode.kind {
-            onDemand = OnDemandRunner(options: options, store: store, logger: logger, refreshes: continuation)
+            onDemand = OnDemandRunner(
+                options: options,
+                store: store,
+                clock: clock,
+                logger: logger,
+                refreshes: continuation
+            )
         } else {
             onDemand = nil
         }
@@ -142,6 +169,13 @@ public final class Monitor: Service, Sendable {
         scheduler.replace(with: all)
     }
 
+    /// Replaces every check at once, as a configuration reload does. A check whose name, type, policy
+    /// and ``CheckDefinition/settings`` did not change keeps its state, counters and schedule.
+    public func replace(with definitions: [CheckDefinition]) {
+        self.definitions.withLock { $0 = definitions }
+        scheduler.replace(with: definitions)
+    }
+
     // MARK: - Environment
 
     /// Adds (or replaces) a section of the environment dump; its values are scrubbed when shown.
@@ -183,6 +217,29 @@ public final class Monitor: Service, Sendable {
             scheduler.runSoon(slot)
         }
     }
+
+    /// Passes a ping to the check named `name` when it receives pings (a ``PingReceiver`` such as a
+    /// heartbeat), and runs it soon.
+    /// - Returns: false when no such check exists.
+    @discardableResult
+    public func ping(_ name: String, success: Bool) -> Bool {
+        guard let slot = store.slot(named: name), let receiver = slot.definition.check as? any PingReceiver else {
+            return false
+        }
+        receiver.receivePing(success: success)
+        runSoon(slot)
+        return true
+    }
+
+    /// Scheduled mode: returns once every check has finished its first run (at once when there are none).
+    /// On-demand mode: returns at once.
+    public func waitForFirstRound() async {
+        guard onDemand == nil else { return }
+        await scheduler.waitForFirstRound()
+    }
+
+    /// Counts turns of the scheduling loop; a watchdog reads it to see that the monitor makes progress.
+    public var progressCount: UInt64 { scheduler.progressCount }
 
     /// Scheduled mode: runs the checks until shutdown. On-demand mode: serves the
     /// background refreshes of `serveStale` until shutdown.

@@ -6,14 +6,22 @@ import Synchronization
 final class OnDemandRunner: Sendable {
     private let options: OnDemandOptions
     private let store: ResultStore
+    private let clock: any Clock<Duration>
     private let logger: Logger
     private let refreshes: AsyncStream<CheckSlot>.Continuation
     /// Runs under way, with the requests waiting for them.
     private let flights = Mutex<[ObjectIdentifier: [CheckedContinuation<Void, Never>]]>([:])
 
-    init(options: OnDemandOptions, store: ResultStore, logger: Logger, refreshes: AsyncStream<CheckSlot>.Continuation) {
+    init(
+        options: OnDemandOptions,
+        store: ResultStore,
+        clock: any Clock<Duration>,
+        logger: Logger,
+        refreshes: AsyncStream<CheckSlot>.Continuation
+    ) {
         self.options = options
         self.store = store
+        self.clock = clock
         self.logger = logger
         self.refreshes = refreshes
     }
@@ -55,13 +63,11 @@ final class OnDemandRunner: Sendable {
             return
         }
         let policy = slot.definition.policy
-        await CheckRunner.run(slot.definition, clock: ContinuousClock(), logger: logger) { outcome, elapsed in
-            let finished = store.wallClock.now()
+        await CheckRunner.run(slot, store: store, clock: clock, logger: logger) { result in
             let ttl =
-                outcome.status == .fail
+                result.outcome.status == .fail
                 ? policy.failureTTL ?? options.failureTTL : policy.successTTL ?? options.successTTL
-            let result = CheckResult(outcome: outcome, finished: finished, duration: elapsed.inSeconds)
-            store.record(result, for: slot, expires: ttl.map { finished + $0.inSeconds })
+            return ttl.map { result.finished + $0.inSeconds }
         }
         let waiters = flights.withLock { $0.removeValue(forKey: id) ?? [] }
         for waiter in waiters { waiter.resume() }

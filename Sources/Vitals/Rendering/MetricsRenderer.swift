@@ -106,25 +106,25 @@ public enum MetricsRenderer {
             if om { sample(&out, "healthcheck_latency_seconds_created", label, check.created) }
         }
 
-        // TLS checks also export their certificate's expiry, for alerts that predict it.
-        let expiries = zip(snapshot.checks, labels).compactMap { check, label -> ([UInt8], Double)? in
-            guard check.type == "tls",
-                let expiry = check.last?.outcome.observations.first(where: { $0.name == "expiry_timestamp" })
-            else { return nil }
-            return ([UInt8]("check=\"".utf8) + Self.escaped(check.name) + [UInt8(ascii: "\"")], expiry.value)
-        }
-        if !expiries.isEmpty {
-            family(
-                &out,
-                "healthcheck_tls_cert_expiry_timestamp_seconds",
-                "gauge",
-                "When the certificate a tls check saw last expires.",
-                unit: "seconds",
-                om: om
-            )
-            for (label, expiry) in expiries {
-                sample(&out, "healthcheck_tls_cert_expiry_timestamp_seconds", label, expiry)
+        // Observations that declare a metric (a certificate's expiry, say): one gauge family each, in
+        // the order they first appear, with one series per check.
+        var exported: [(metric: ExportedMetric, samples: [([UInt8], Double)])] = []
+        for check in snapshot.checks {
+            var seen: Set<String> = []
+            for observation in check.last?.outcome.observations ?? [] {
+                // One series per check and metric: a second observation of the same metric is dropped.
+                guard let metric = observation.metric, seen.insert(metric.name).inserted else { continue }
+                let label = [UInt8]("check=\"".utf8) + Self.escaped(check.name) + [UInt8(ascii: "\"")]
+                if let index = exported.firstIndex(where: { $0.metric.name == metric.name }) {
+                    exported[index].samples.append((label, observation.value))
+                } else {
+                    exported.append((metric, [(label, observation.value)]))
+                }
             }
+        }
+        for (metric, samples) in exported {
+            family(&out, metric.name, "gauge", metric.help, unit: metric.unit, om: om)
+            for (label, value) in samples { sample(&out, metric.name, label, value) }
         }
 
         renderExporter(&out, snapshot, build: build, om: om)

@@ -1,26 +1,32 @@
 public import Logging
 
-/// Runs a check once under its timeout and turns whatever happens into a ``CheckOutcome``.
+/// Runs a check once under its timeout, records the result and returns it: the one path by which a
+/// result reaches a ``ResultStore``, for the scheduler, on-demand mode and `vitals check` alike.
 public enum CheckRunner {
-    /// Runs `definition` once.
+    /// Runs the check of `slot` once and records the result in `store`.
     ///
-    /// `record` is called exactly once: with the check's outcome, or with a
-    /// `timeout` failure as soon as the timeout passes. The check is then cancelled;
-    /// this function returns when it has actually stopped.
+    /// The result is recorded as soon as it is known: the check's outcome, or a `timeout` failure the
+    /// moment the timeout passes. The check is then cancelled; this function returns when it has
+    /// actually stopped.
     /// - Parameters:
-    ///   - definition: the check and its policy.
+    ///   - slot: the check, its policy and its state.
+    ///   - store: where the result is recorded.
     ///   - clock: measures the duration and the timeout.
-    ///   - logger: receives unexpected errors in full.
-    ///   - record: takes the scrubbed outcome and how long the run took (at most the timeout).
+    ///   - logger: receives timeouts and unexpected errors in full.
+    ///   - expires: when the recorded result is due to be replaced (Unix seconds), or nil.
+    /// - Returns: the result as recorded (scrubbed, duration at most the timeout).
+    @discardableResult
     public static func run<C: Clock>(
-        _ definition: CheckDefinition,
+        _ slot: CheckSlot,
+        store: ResultStore,
         clock: C,
         logger: Logger,
-        record: @Sendable (CheckOutcome, Duration) -> Void
-    ) async where C.Duration == Duration {
+        expires: (CheckResult) -> Double?
+    ) async -> CheckResult where C.Duration == Duration {
+        let definition = slot.definition
         let timeout = definition.policy.timeout
         let started = clock.now
-        await withTaskGroup(of: CheckOutcome?.self) { group in
+        return await withTaskGroup(of: CheckOutcome?.self) { group in
             group.addTask {
                 await evaluate(definition, logger: logger)
             }
@@ -44,7 +50,9 @@ public enum CheckRunner {
             if final.reason == .timeout {
                 logger.warning("Check timed out", metadata: ["check": "\(definition.name)", "timeout": "\(timeout)"])
             }
-            record(final, elapsed)
+            let result = CheckResult(outcome: final, finished: store.wallClock.now(), duration: elapsed.inSeconds)
+            store.record(result, for: slot, expires: expires(result))
+            return result
         }
     }
 

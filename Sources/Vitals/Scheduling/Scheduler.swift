@@ -209,20 +209,16 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
 
     private func execute(_ job: Job, nextDue: C.Instant) async {
         let slot = job.slot
-        await CheckRunner.run(slot.definition, clock: clock, logger: logger) { outcome, elapsed in
-            let now = clock.now
-            let wallNow = store.wallClock.now()
-            let untilNext = max(.zero, now.duration(to: nextDue))
-            let result = CheckResult(outcome: outcome, finished: wallNow, duration: elapsed.inSeconds)
-            store.record(result, for: slot, expires: wallNow + untilNext.inSeconds)
-            logger.debug(
-                "Check ran",
-                metadata: [
-                    "check": "\(slot.name)", "status": "\(outcome.status.rawValue)",
-                    "duration": "\(elapsed.shortDescription)", "output": "\(outcome.message)",
-                ]
-            )
+        let result = await CheckRunner.run(slot, store: store, clock: clock, logger: logger) { result in
+            result.finished + max(.zero, clock.now.duration(to: nextDue)).inSeconds
         }
+        logger.debug(
+            "Check ran",
+            metadata: [
+                "check": "\(slot.name)", "status": "\(result.outcome.status.rawValue)",
+                "duration": "\(result.duration)", "output": "\(result.outcome.message)",
+            ]
+        )
         finish(slot)
     }
 

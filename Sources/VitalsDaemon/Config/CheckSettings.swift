@@ -1,55 +1,47 @@
-/// The settings of one check type, validated.
-enum CheckSettings: Sendable, Equatable {
-    /// `expect` is a regular expression source, already checked to compile with `Regex(_:)`.
-    case tcp(address: HostPort, send: String?, expect: String?)
-    /// `url` is http or https with a host; `expectStatus` holds ranges, a single code being `n...n`;
-    /// `expectBody` is a regular expression source, already checked to compile.
-    case http(
-        url: String,
-        method: String,
-        headers: [HeaderField],
-        expectStatus: [ClosedRange<Int>],
-        expectBody: String?,
-        tlsSkipVerify: Bool
-    )
-    /// `recordType` is "A" or "AAAA"; `expect` holds addresses of that family (empty: any answer passes).
-    case dns(query: String, recordType: String, expect: [String])
-    /// `failDays <= warnDays`, both `>= 0`.
-    case tls(address: HostPort, serverName: String, warnDays: Int, failDays: Int)
-    /// argv; never run through a shell.
-    case exec(command: [String])
-    /// Percentages in 0...100, `failFreePercent <= warnFreePercent`.
-    case disk(path: String, warnFreePercent: Double, failFreePercent: Double)
-    case memory(warnAvailablePercent: Double, failAvailablePercent: Double)
-    /// Both `> 0`, `failPerCPU >= warnPerCPU`.
-    case load(warnPerCPU: Double, failPerCPU: Double)
-    /// Exactly one of the two is set. `name` comes from the YAML key `process_name`.
-    case process(pidfile: String?, name: String?)
-    case file(path: String, maxAge: Duration?, minSize: Int?)
-    case heartbeat(ttl: Duration, grace: Duration)
-    /// A `postgres://` or `postgresql://` URL; it may hold a password, so never print it as is.
-    case postgres(dsn: String)
+import Vitals
 
-    /// The values of the `type` key, in the order the documentation lists them.
-    static let typeNames = [
-        "tcp", "http", "dns", "tls", "exec", "disk", "memory", "load", "process", "file", "heartbeat", "postgres",
+/// The settings of one check type: its `type` name, its keys, its rules and how it makes its probe.
+///
+/// A check type is one file in `CheckTypes/`, listed in ``CheckTypes/all``. Its settings are a struct
+/// whose property initialisers are the defaults; its table of keys says how each is read:
+///
+/// ```swift
+/// struct MemcachedSettings: CheckSettings {
+///     static let typeName = "memcached"
+///     static let summary = "Asks a memcached server for its version."
+///     var address = HostPort.placeholder
+///
+///     static var keys: [ConfigKey<Self>] {
+///         [.key("address", \.address, .hostPort, required: true, "The server, `HOST:PORT`.")]
+///     }
+///
+///     func makeCheck(_ context: ProbeContext) -> any HealthCheck {
+///         MemcachedProbe(host: address.host, port: address.port)
+///     }
+/// }
+/// ```
+protocol CheckSettings: ConfigSection {
+    /// The value of the `type` key.
+    static var typeName: String { get }
+    /// One sentence for the documentation: what a check of this type does.
+    static var summary: String { get }
+    /// The probe these settings describe.
+    func makeCheck(_ context: ProbeContext) -> any HealthCheck
+}
+
+/// Every check type the configuration file knows, in the order the documentation lists them.
+enum CheckTypes {
+    static let all: [any CheckSettings.Type] = [
+        TCPSettings.self, HTTPSettings.self, DNSSettings.self, TLSSettings.self, ExecSettings.self,
+        DiskSettings.self, MemorySettings.self, LoadSettings.self, ProcessSettings.self, FileSettings.self,
+        HeartbeatSettings.self, PostgresSettings.self,
     ]
 
-    /// The `type` key that produces these settings.
-    var typeName: String {
-        switch self {
-        case .tcp: "tcp"
-        case .http: "http"
-        case .dns: "dns"
-        case .tls: "tls"
-        case .exec: "exec"
-        case .disk: "disk"
-        case .memory: "memory"
-        case .load: "load"
-        case .process: "process"
-        case .file: "file"
-        case .heartbeat: "heartbeat"
-        case .postgres: "postgres"
-        }
+    /// The type whose `type` key is `name`.
+    static func named(_ name: String) -> (any CheckSettings.Type)? {
+        all.first { $0.typeName == name }
     }
+
+    /// The type names, in documentation order.
+    static var names: [String] { all.map { $0.typeName } }
 }

@@ -2,7 +2,7 @@
 struct CheckSpec: Sendable, Equatable {
     /// Unique among the checks; matches `[A-Za-z0-9_.-]+`.
     var name: String
-    /// The `type` key: one of ``CheckSettings/typeNames``.
+    /// The `type` key: the ``CheckSettings/typeName`` of `settings`.
     var type: String
     var interval: Duration
     /// Never longer than `interval`.
@@ -14,19 +14,16 @@ struct CheckSpec: Sendable, Equatable {
     var critical: Bool
     /// Each matches `[A-Za-z0-9_.-]+`.
     var tags: [String]
-    var settings: CheckSettings
+    var settings: any CheckSettings
     /// Where the check's mapping starts in the file; 0 for the embedded defaults.
     var line: Int
     var column: Int
 
-    /// Whether two specs describe the same check, wherever they stand in the file.
-    ///
-    /// A reload keeps a check's state when this is true for its old and new spec.
-    func hasSameDefinition(as other: CheckSpec) -> Bool {
-        var moved = other
-        moved.line = line
-        moved.column = column
-        return self == moved
+    static func == (lhs: CheckSpec, rhs: CheckSpec) -> Bool {
+        lhs.name == rhs.name && lhs.type == rhs.type && lhs.interval == rhs.interval && lhs.timeout == rhs.timeout
+            && lhs.failureThreshold == rhs.failureThreshold && lhs.successThreshold == rhs.successThreshold
+            && lhs.critical == rhs.critical && lhs.tags == rhs.tags && lhs.line == rhs.line
+            && lhs.column == rhs.column && AnyHashable(lhs.settings) == AnyHashable(rhs.settings)
     }
 
     /// Whether `text` can be a check name or a tag: `[A-Za-z0-9_.-]+`.

@@ -41,12 +41,12 @@ extension ConfigValidator {
 
     // MARK: Keys of a mapping
 
-    /// Reads `key` of `mapping` with `convert`, applying `presence` when it is absent.
+    /// Reads `key` of `mapping` with `reader`, applying `presence` when it is absent.
     mutating func read<Value>(
         _ mapping: ConfigMapping,
         _ key: String,
         _ presence: Presence<Value>,
-        _ convert: (inout ConfigValidator, Node, String) -> Value?
+        _ reader: ValueReader<Value>
     ) -> Value? {
         guard let node = mapping.value(key) else {
             switch presence {
@@ -59,146 +59,7 @@ extension ConfigValidator {
                 return nil
             }
         }
-        return convert(&self, node, mapping.scope.key(key))
-    }
-
-    mutating func string(_ mapping: ConfigMapping, _ key: String, _ presence: Presence<String> = .required) -> String? {
-        read(mapping, key, presence) { $0.nonEmptyString($1, at: $2) }
-    }
-
-    mutating func integer(_ mapping: ConfigMapping, _ key: String, _ presence: Presence<Int> = .required) -> Int? {
-        read(mapping, key, presence) { $0.integer($1, at: $2) }
-    }
-
-    mutating func number(_ mapping: ConfigMapping, _ key: String, _ presence: Presence<Double> = .required) -> Double? {
-        read(mapping, key, presence) { $0.number($1, at: $2) }
-    }
-
-    mutating func bool(_ mapping: ConfigMapping, _ key: String, _ presence: Presence<Bool> = .required) -> Bool? {
-        read(mapping, key, presence) { $0.bool($1, at: $2) }
-    }
-
-    /// A duration that must be longer than zero.
-    mutating func positiveDuration(
-        _ mapping: ConfigMapping,
-        _ key: String,
-        _ presence: Presence<Duration> = .required
-    ) -> Duration? {
-        read(mapping, key, presence) { validator, node, keyPath in
-            guard let duration = validator.duration(node, at: keyPath) else { return nil }
-            guard duration > .zero else {
-                validator.report("\(keyPath): must be longer than 0s", at: node.mark)
-                return nil
-            }
-            return duration
-        }
-    }
-
-    /// A duration that may be zero.
-    mutating func duration(
-        _ mapping: ConfigMapping,
-        _ key: String,
-        _ presence: Presence<Duration> = .required
-    ) -> Duration? {
-        read(mapping, key, presence) { $0.duration($1, at: $2) }
-    }
-
-    mutating func stringList(
-        _ mapping: ConfigMapping,
-        _ key: String,
-        _ presence: Presence<[String]> = .required
-    ) -> [String]? {
-        read(mapping, key, presence) { $0.stringList($1, at: $2) }
-    }
-
-    /// A failure or success threshold: an integer of at least 1.
-    mutating func threshold(_ mapping: ConfigMapping, _ key: String, _ presence: Presence<Int>) -> Int? {
-        guard let value = integer(mapping, key, presence) else { return nil }
-        guard value >= 1 else {
-            report(mapping, key, "must be at least 1")
-            return nil
-        }
-        return value
-    }
-
-    /// A number in 0...100.
-    mutating func percent(_ mapping: ConfigMapping, _ key: String, _ presence: Presence<Double>) -> Double? {
-        guard let value = number(mapping, key, presence) else { return nil }
-        guard (0...100).contains(value) else {
-            report(mapping, key, "must be between 0 and 100")
-            return nil
-        }
-        return value
-    }
-
-    /// An integer of at least 0.
-    mutating func count(_ mapping: ConfigMapping, _ key: String, _ presence: Presence<Int>) -> Int? {
-        guard let value = integer(mapping, key, presence) else { return nil }
-        guard value >= 0 else {
-            report(mapping, key, "must not be negative")
-            return nil
-        }
-        return value
-    }
-
-    /// A mapping of header names to values, in file order.
-    mutating func headerFields(
-        _ mapping: ConfigMapping,
-        _ key: String,
-        _ presence: Presence<[HeaderField]>
-    ) -> [HeaderField]? {
-        read(mapping, key, presence) { validator, node, keyPath in
-            let scope = ConfigScope.section(keyPath)
-            guard let headers = validator.mapping(node, scope: scope, described: keyPath, allowNull: true) else {
-                return nil
-            }
-            var fields: [HeaderField] = []
-            var valid = true
-            for entry in headers.entries {
-                let fieldPath = scope.key(entry.name)
-                guard HeaderField.isValidName(entry.name) else {
-                    validator.report(
-                        "\(fieldPath): is not a valid header name (use letters, digits and !#$%&'*+-.^_`|~)",
-                        at: entry.key.mark
-                    )
-                    valid = false
-                    continue
-                }
-                guard case .scalar(let scalar) = entry.value, !validator.isNull(entry.value) else {
-                    validator.report("\(fieldPath): must be a string", at: entry.value.mark)
-                    valid = false
-                    continue
-                }
-                guard HeaderField.isValidValue(scalar.string) else {
-                    validator.report(
-                        "\(fieldPath): must not contain line breaks or control characters",
-                        at: entry.value.mark
-                    )
-                    valid = false
-                    continue
-                }
-                fields.append(HeaderField(name: entry.name, value: scalar.string))
-            }
-            return valid ? fields : nil
-        }
-    }
-
-    /// Reports that `key` must not be greater than `higherKey`, at `key` when the mapping sets it, else at
-    /// `higherKey` (then saying it must not be less than `key`).
-    mutating func requireOrder<Value: Comparable>(
-        _ mapping: ConfigMapping,
-        _ key: String,
-        _ value: Value?,
-        notGreaterThan higherKey: String,
-        _ higherValue: Value?,
-        describe: (Value) -> String
-    ) {
-        guard let value, let higherValue, value > higherValue else { return }
-        if mapping.contains(key) {
-            report(mapping, key, "must not be greater than \(higherKey) (\(describe(higherValue)))")
-        } else {
-            report(mapping, higherKey, "must not be less than \(key) (\(describe(value)))")
-        }
+        return reader.read(&self, node, mapping.scope.key(key))
     }
 
     // MARK: Single nodes
@@ -285,6 +146,75 @@ extension ConfigValidator {
             }
         }
         return valid ? values : nil
+    }
+
+    /// A mapping of header names to values, in file order; null is no headers.
+    mutating func headerFields(_ node: Node, at keyPath: String) -> [HeaderField]? {
+        let scope = ConfigScope.section(keyPath)
+        guard let headers = mapping(node, scope: scope, described: keyPath, allowNull: true) else { return nil }
+        var fields: [HeaderField] = []
+        var valid = true
+        for entry in headers.entries {
+            let fieldPath = scope.key(entry.name)
+            guard HeaderField.isValidName(entry.name) else {
+                report(
+                    "\(fieldPath): is not a valid header name (use letters, digits and !#$%&'*+-.^_`|~)",
+                    at: entry.key.mark
+                )
+                valid = false
+                continue
+            }
+            guard case .scalar(let scalar) = entry.value, !isNull(entry.value) else {
+                report("\(fieldPath): must be a string", at: entry.value.mark)
+                valid = false
+                continue
+            }
+            guard HeaderField.isValidValue(scalar.string) else {
+                report("\(fieldPath): must not contain line breaks or control characters", at: entry.value.mark)
+                valid = false
+                continue
+            }
+            fields.append(HeaderField(name: entry.name, value: scalar.string))
+        }
+        return valid ? fields : nil
+    }
+
+    /// `expect_status`: a list of codes (`200`) and ranges (`"200-299"`), each within 100...599.
+    mutating func statusRanges(_ node: Node, at keyPath: String) -> [ClosedRange<Int>]? {
+        guard case .sequence(let items) = node, !items.isEmpty else {
+            report(
+                "\(keyPath): must be a non-empty list of status codes like [200, 204] or [\"200-299\"]",
+                at: node.mark
+            )
+            return nil
+        }
+        var ranges: [ClosedRange<Int>] = []
+        var valid = true
+        for (index, item) in items.enumerated() {
+            if let range = Self.statusRange(item) {
+                ranges.append(range)
+            } else {
+                report(
+                    "\(keyPath)[\(index)]: must be a status code from 100 to 599 or a range like 200-299",
+                    at: item.mark
+                )
+                valid = false
+            }
+        }
+        return valid ? ranges : nil
+    }
+
+    private static func statusRange(_ node: Node) -> ClosedRange<Int>? {
+        guard case .scalar(let scalar) = node else { return nil }
+        let bounds = scalar.string.split(separator: "-", omittingEmptySubsequences: false)
+        guard (1...2).contains(bounds.count) else { return nil }
+        let numbers = bounds.compactMap { bound in
+            bound.count == 3 && bound.allSatisfy({ ("0"..."9").contains($0) }) ? Int(bound) : nil
+        }
+        guard numbers.count == bounds.count, let lower = numbers.first, let upper = numbers.last, lower <= upper,
+            (100...599).contains(lower), (100...599).contains(upper)
+        else { return nil }
+        return lower...upper
     }
 
     // MARK: Suggestions

@@ -26,14 +26,10 @@ struct ConfigValidator {
         }
         rejectUnknownKeys(in: file, allowed: Self.sectionKeys)
 
-        var global: GlobalSettings? = GlobalSettings()
-        if let node = file.value("global") { global = globalSettings(node) }
-        var web: WebSettings? = WebSettings()
-        if let node = file.value("web") { web = webSettings(node) }
-        var environment: EnvironmentSettings? = EnvironmentSettings()
-        if let node = file.value("environment") { environment = environmentSettings(node) }
-        var watchdog: WatchdogSettings? = WatchdogSettings()
-        if let node = file.value("watchdog") { watchdog = watchdogSettings(node) }
+        let global: GlobalSettings? = section(file.value("global"), named: "global")
+        let web: WebSettings? = section(file.value("web"), named: "web")
+        let environment: EnvironmentSettings? = section(file.value("environment"), named: "environment")
+        let watchdog: WatchdogSettings? = section(file.value("watchdog"), named: "watchdog")
         let checks: [CheckSpec]
         if let node = file.value("checks") {
             checks = checkSpecs(node, global: global)
@@ -47,86 +43,35 @@ struct ConfigValidator {
 
     // MARK: Sections
 
-    private mutating func globalSettings(_ node: Node) -> GlobalSettings? {
-        guard let section = mapping(node, scope: .section("global"), described: "global", allowNull: true) else {
+    /// Reads a section; an absent or empty one has every default.
+    private mutating func section<Section: ConfigSection>(_ node: Node?, named name: String) -> Section? {
+        guard let node else { return Section() }
+        guard let section = mapping(node, scope: .section(name), described: name, allowNull: true) else {
             return nil
         }
-        rejectUnknownKeys(in: section, allowed: ["interval", "timeout", "failure_threshold", "success_threshold"])
-        let defaults = GlobalSettings()
-        let interval = positiveDuration(section, "interval", .defaulted(defaults.interval))
-        let timeout = positiveDuration(section, "timeout", .defaulted(defaults.timeout))
-        let failureThreshold = threshold(section, "failure_threshold", .defaulted(defaults.failureThreshold))
-        let successThreshold = threshold(section, "success_threshold", .defaulted(defaults.successThreshold))
-        requireTimeout(timeout, notLongerThan: interval, in: section)
-        guard let interval, let timeout, let failureThreshold, let successThreshold else { return nil }
-        return GlobalSettings(
-            interval: interval,
-            timeout: timeout,
-            failureThreshold: failureThreshold,
-            successThreshold: successThreshold
-        )
+        rejectUnknownKeys(in: section, allowed: Section.keyNames)
+        return settings(Section.self, from: section)
     }
 
-    private mutating func webSettings(_ node: Node) -> WebSettings? {
-        guard let section = mapping(node, scope: .section("web"), described: "web", allowNull: true) else {
-            return nil
+    /// Reads the keys of `Section` from `mapping` (other keys are the caller's), then checks the rules
+    /// between them. Returns nil when a key was rejected; a broken rule is reported but still yields the
+    /// settings, so that checks can inherit a `global` section whose timeout is too long and be judged
+    /// on their own.
+    mutating func settings<Section: ConfigSection>(_: Section.Type, from mapping: ConfigMapping) -> Section? {
+        var settings = Section()
+        var rejected: Set<String> = []
+        for key in Section.keys {
+            if let node = mapping.value(key.name) {
+                if !key.read(&self, node, mapping.scope.key(key.name), &settings) { rejected.insert(key.name) }
+            } else if key.isRequired {
+                report(mapping.scope.message("missing required key \"\(key.name)\""), at: mapping.mark)
+                rejected.insert(key.name)
+            }
         }
-        rejectUnknownKeys(in: section, allowed: ["failure_status", "headers"])
-        let defaults = WebSettings()
-        let failureStatus = integer(section, "failure_status", .defaulted(defaults.failureStatus))
-        if let failureStatus, !(400...599).contains(failureStatus) {
-            report(section, "failure_status", "must be between 400 and 599")
-        }
-        let headers = headerFields(section, "headers", .defaulted(defaults.headers))
-        guard let failureStatus, let headers else { return nil }
-        return WebSettings(failureStatus: failureStatus, headers: headers)
-    }
-
-    private mutating func environmentSettings(_ node: Node) -> EnvironmentSettings? {
-        let scope = ConfigScope.section("environment")
-        guard let section = mapping(node, scope: scope, described: "environment", allowNull: true) else {
-            return nil
-        }
-        rejectUnknownKeys(
-            in: section,
-            allowed: ["enabled", "include_os", "include_runtime", "include_process", "include_config"]
-        )
-        let defaults = EnvironmentSettings()
-        let enabled = bool(section, "enabled", .defaulted(defaults.enabled))
-        let includeOS = bool(section, "include_os", .defaulted(defaults.includeOS))
-        let includeRuntime = bool(section, "include_runtime", .defaulted(defaults.includeRuntime))
-        let includeProcess = bool(section, "include_process", .defaulted(defaults.includeProcess))
-        let includeConfig = bool(section, "include_config", .defaulted(defaults.includeConfig))
-        guard let enabled, let includeOS, let includeRuntime, let includeProcess, let includeConfig else {
-            return nil
-        }
-        return EnvironmentSettings(
-            enabled: enabled,
-            includeOS: includeOS,
-            includeRuntime: includeRuntime,
-            includeProcess: includeProcess,
-            includeConfig: includeConfig
-        )
-    }
-
-    private mutating func watchdogSettings(_ node: Node) -> WatchdogSettings? {
-        guard let section = mapping(node, scope: .section("watchdog"), described: "watchdog", allowNull: true) else {
-            return nil
-        }
-        rejectUnknownKeys(in: section, allowed: ["require_healthy"])
-        let requireHealthy = bool(section, "require_healthy", .defaulted(WatchdogSettings().requireHealthy))
-        guard let requireHealthy else { return nil }
-        return WatchdogSettings(requireHealthy: requireHealthy)
-    }
-
-    /// Reports a timeout longer than the interval, at whichever of the two the mapping sets (timeout first).
-    mutating func requireTimeout(_ timeout: Duration?, notLongerThan interval: Duration?, in mapping: ConfigMapping) {
-        guard let timeout, let interval, timeout > interval else { return }
-        if mapping.value("timeout") != nil {
-            report(mapping, "timeout", "must not be longer than interval (\(formatDuration(interval)))")
-        } else if mapping.value("interval") != nil {
-            report(mapping, "interval", "must not be shorter than timeout (\(formatDuration(timeout)))")
-        }
+        var rules = KeyRules(validator: self, mapping: mapping, rejected: rejected)
+        settings.validate(&rules)
+        self = rules.validator
+        return rejected.isEmpty ? settings : nil
     }
 
     // MARK: Reporting

@@ -26,10 +26,10 @@ struct Configuration: Sendable, Equatable {
     /// The load check is not critical: a busy host (say, right after a build) is not a broken service.
     static let `default`: Configuration = {
         let global = GlobalSettings()
-        func check(_ name: String, _ settings: CheckSettings, critical: Bool = ConfigDefaults.critical) -> CheckSpec {
+        func check(_ name: String, _ settings: some CheckSettings, critical: Bool = true) -> CheckSpec {
             CheckSpec(
                 name: name,
-                type: settings.typeName,
+                type: type(of: settings).typeName,
                 interval: global.interval,
                 timeout: global.timeout,
                 failureThreshold: global.failureThreshold,
@@ -44,26 +44,9 @@ struct Configuration: Sendable, Equatable {
         return Configuration(
             global: global,
             checks: [
-                check(
-                    "disk_root",
-                    .disk(
-                        path: ConfigDefaults.diskPath,
-                        warnFreePercent: ConfigDefaults.diskWarnFreePercent,
-                        failFreePercent: ConfigDefaults.diskFailFreePercent
-                    )
-                ),
-                check(
-                    "memory",
-                    .memory(
-                        warnAvailablePercent: ConfigDefaults.memoryWarnAvailablePercent,
-                        failAvailablePercent: ConfigDefaults.memoryFailAvailablePercent
-                    )
-                ),
-                check(
-                    "load",
-                    .load(warnPerCPU: ConfigDefaults.loadWarnPerCPU, failPerCPU: ConfigDefaults.loadFailPerCPU),
-                    critical: false
-                ),
+                check("disk_root", DiskSettings()),
+                check("memory", MemorySettings()),
+                check("load", LoadSettings(), critical: false),
             ]
         )
     }()

@@ -1,8 +1,18 @@
 /// The `environment` section: what `/environment` shows, if anything.
-struct EnvironmentSettings: Sendable, Equatable {
-    var enabled: Bool = ConfigDefaults.environmentEnabled
-    var includeOS: Bool = ConfigDefaults.environmentInclude
-    var includeRuntime: Bool = ConfigDefaults.environmentInclude
-    var includeProcess: Bool = ConfigDefaults.environmentInclude
-    var includeConfig: Bool = ConfigDefaults.environmentInclude
+struct EnvironmentSettings: ConfigSection {
+    var enabled = false
+    var includeOS = true
+    var includeRuntime = true
+    var includeProcess = true
+    var includeConfig = true
+
+    static var keys: [ConfigKey<Self>] {
+        [
+            .key("enabled", \.enabled, .bool, "Whether `/environment` answers (404 otherwise)."),
+            .key("include_os", \.includeOS, .bool, "Show the `os` section."),
+            .key("include_runtime", \.includeRuntime, .bool, "Show the `runtime` section."),
+            .key("include_process", \.includeProcess, .bool, "Show the `process` section."),
+            .key("include_config", \.includeConfig, .bool, "Show the `config` section."),
+        ]
+    }
 }

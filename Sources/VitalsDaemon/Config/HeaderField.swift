@@ -1,5 +1,5 @@
 /// One HTTP header, kept in the order the file gives it.
-struct HeaderField: Sendable, Equatable {
+struct HeaderField: Sendable, Hashable {
     var name: String
     var value: String
 

@@ -1,5 +1,5 @@
 /// A `host:port` pair: `127.0.0.1:8080`, `[::1]:53`, `example.com:443`.
-struct HostPort: Sendable, Equatable, CustomStringConvertible {
+struct HostPort: Sendable, Hashable, CustomStringConvertible {
     /// The host without brackets: `::1`, not `[::1]`.
     var host: String
     /// 1...65535.
@@ -39,4 +39,9 @@ struct HostPort: Sendable, Equatable, CustomStringConvertible {
     var description: String {
         host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
+}
+
+extension HostPort {
+    /// Stands for a required address until the file gives one.
+    static let placeholder = HostPort(host: "", port: 0)
 }

@@ -1,5 +1,9 @@
 /// The `watchdog` section: when systemd watchdog pings stop.
-struct WatchdogSettings: Sendable, Equatable {
+struct WatchdogSettings: ConfigSection {
     /// `true`: no `WATCHDOG=1` while a critical check fails.
-    var requireHealthy: Bool = ConfigDefaults.watchdogRequireHealthy
+    var requireHealthy = false
+
+    static var keys: [ConfigKey<Self>] {
+        [.key("require_healthy", \.requireHealthy, .bool, "Stop `WATCHDOG=1` pings while a critical check fails.")]
+    }
 }

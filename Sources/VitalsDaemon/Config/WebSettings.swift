@@ -1,7 +1,21 @@
 /// The `web` section: how `/health` answers.
-struct WebSettings: Sendable, Equatable {
+struct WebSettings: ConfigSection {
     /// HTTP status of `/health` when a critical check fails; 400...599.
-    var failureStatus: Int = ConfigDefaults.failureStatus
+    var failureStatus = 500
     /// Extra response headers on `/health`, in file order.
     var headers: [HeaderField] = []
+
+    static var keys: [ConfigKey<Self>] {
+        [
+            .key(
+                "failure_status",
+                \.failureStatus,
+                ValueReader.integer.checked("integer 400–599") {
+                    (400...599).contains($0) ? nil : "must be between 400 and 599"
+                },
+                "HTTP status of `/health` when a critical check fails."
+            ),
+            .key("headers", \.headers, .headers, "Extra response headers on `/health`."),
+        ]
+    }
 }

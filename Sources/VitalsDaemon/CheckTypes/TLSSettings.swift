@@ -1,0 +1,39 @@
+import Vitals
+import VitalsProbes
+
+/// `tls`: a TLS handshake, and the days left on the certificate.
+struct TLSSettings: CheckSettings {
+    static let typeName = "tls"
+    static let summary =
+        "Completes a TLS handshake, verifies the chain and name, and warns before the certificate expires."
+
+    var address = HostPort.placeholder
+    /// The host of `address` unless the file names another.
+    var serverName: String?
+    var warnDays = 14
+    var failDays = 3
+
+    static var keys: [ConfigKey<Self>] {
+        [
+            .key("address", \.address, .hostPort, required: true, "Where to connect: `HOST:PORT`."),
+            .key("server_name", \.serverName, .string, "The name to send and verify; the host of `address` if unset."),
+            .key("warn_days", \.warnDays, .count, "Warn when the certificate expires in fewer days."),
+            .key("fail_days", \.failDays, .count, "Fail when the certificate expires in fewer days."),
+        ]
+    }
+
+    mutating func validate(_ rules: inout KeyRules) {
+        rules.requireOrder("fail_days", failDays, notGreaterThan: "warn_days", warnDays) { "\($0)" }
+        if serverName == nil { serverName = address.host }
+    }
+
+    func makeCheck(_ context: ProbeContext) -> any HealthCheck {
+        TLSProbe(
+            host: address.host,
+            port: address.port,
+            serverName: serverName ?? address.host,
+            warnDays: warnDays,
+            failDays: failDays
+        )
+    }
+}

@@ -1,0 +1,56 @@
+import Synchronization
+import Vitals
+import VitalsHTTP
+import VitalsSystemd
+
+/// The running daemon as the endpoints and the watchdog see it: the monitor, and the settings a
+/// reload replaces.
+final class DaemonSource: HealthSource {
+    let monitor: Monitor
+    let canReload: Bool
+    private let reloader: Reloader
+    private let notifier: Notifier
+    private let settings: Mutex<(options: HealthEndpointsOptions, requireHealthy: Bool)>
+
+    init(monitor: Monitor, configuration: Configuration, reloader: Reloader, notifier: Notifier, canReload: Bool) {
+        self.monitor = monitor
+        self.reloader = reloader
+        self.notifier = notifier
+        self.canReload = canReload
+        self.settings = Mutex((Daemon.endpointOptions(configuration), configuration.watchdog.requireHealthy))
+    }
+
+    var store: ResultStore { monitor.store }
+
+    var endpointOptions: HealthEndpointsOptions { settings.withLock { $0.options } }
+
+    /// `watchdog.require_healthy` of the configuration in effect.
+    var requireHealthy: Bool { settings.withLock { $0.requireHealthy } }
+
+    func ping(_ name: String, success: Bool) -> Bool {
+        monitor.ping(name, success: success)
+    }
+
+    func reload() async -> HealthEndpoints.ReloadResult {
+        reloadNow()
+    }
+
+    /// Reloads the file (SIGHUP or `POST /-/reload`). systemd hears `RELOADING=1` before and
+    /// `READY=1` after, whatever the outcome.
+    func reloadNow() -> HealthEndpoints.ReloadResult {
+        notifier.notify("RELOADING=1\nMONOTONIC_USEC=\(Notifier.monotonicMicroseconds())")
+        let outcome = reloader.reload()
+        let status = ReadinessService.summary(of: store.snapshot())
+        switch outcome {
+        case .reloaded(let configuration):
+            settings.withLock {
+                $0 = (Daemon.endpointOptions(configuration), configuration.watchdog.requireHealthy)
+            }
+            notifier.notify("READY=1\nSTATUS=\(status)")
+            return .reloaded
+        case .failed(let errors):
+            notifier.notify("READY=1\nSTATUS=reload failed, previous configuration kept; \(status)")
+            return .failed(errors: errors)
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import NIOCore
+import Synchronization
+import Vitals
+
+/// The live `process_*` tail of `/metrics` (and its closing `# EOF`) per format, plain and as a final
+/// deflate segment, rendered at most once a second: reading `/proc`, rendering and deflating on every
+/// scrape would cost more than serving the cached checks.
+final class ProcessTail: Sendable {
+    struct Tail: Sendable {
+        var plain: ByteBuffer
+        var deflated: ByteBuffer
+        var segment: Gzip.Segment?
+    }
+
+    private let tails = Mutex<(taken: ContinuousClock.Instant, tails: [MetricsFormat: Tail])?>(nil)
+
+    /// The tail for `format`, at most a second old.
+    func tail(_ format: MetricsFormat) -> Tail {
+        let now = ContinuousClock.now
+        return tails.withLock { cache in
+            let fresh = cache.flatMap { $0.taken.duration(to: now) < .seconds(1) ? $0 : nil }
+            var current = fresh ?? (taken: now, tails: [:])
+            if let tail = current.tails[format] { return tail }
+            let bytes = MetricsRenderer.renderProcess(ProcessMetrics.current(), format: format)
+            let segment = Gzip.segment(bytes, final: true)
+            let tail = Tail(
+                plain: ByteBuffer(bytes: bytes),
+                deflated: ByteBuffer(bytes: segment?.deflated ?? []),
+                segment: segment
+            )
+            current.tails[format] = tail
+            cache = current
+            return tail
+        }
+    }
+}
