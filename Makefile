@@ -4,7 +4,8 @@
 #   make build                                   debug build of everything, tests included
 #   make test [TEST_FLAGS="--filter Foo"]        install, build, systemd unit check, swift test
 #   make format | format-check                   swift format with the checked-in .swift-format
-#   make bench                                   bench/run.sh, once it exists
+#   make bench                                   release load test of /metrics (bench/metrics-wrk.sh)
+#   make golden                                  rewrite the golden files and docs key tables from the code
 #   make docs                                    DocC for the Vitals module, warnings as errors (.build-docs)
 #   make clean                                   remove .build (a full rebuild takes minutes)
 
@@ -51,9 +52,7 @@ format-check:
 	$(SWIFT) format lint --strict --parallel --recursive $(FORMAT_PATHS)
 
 bench:
-	@if [[ -x bench/run.sh ]]; then bench/run.sh; \
-	elif [[ -f bench/run.sh ]]; then bash bench/run.sh; \
-	else echo "bench: no bench/run.sh yet"; fi
+	bash bench/metrics-wrk.sh
 
 # The manifest adds swift-docc-plugin only when VITALS_DOCS is set; the separate scratch path keeps
 # the plugin's build out of .build.

@@ -28,7 +28,7 @@ public enum Daemon {
     /// Runs the daemon until SIGTERM or SIGINT.
     /// - Returns: the process exit code.
     public static func serve(_ options: DaemonOptions, logger: Logger) async -> Int32 {
-        guard let address = ListenAddress(options.listenAddress) else {
+        guard let address = HostPort(options.listenAddress, listening: true) else {
             printError("vitals: --web.listen-address: expected HOST:PORT, got \"\(options.listenAddress)\"")
             return ExitCode.usage
         }
@@ -147,15 +147,7 @@ public enum Daemon {
     }
 
     static func hostname() -> String {
-        var buffer = [UInt8](repeating: 0, count: 256)
-        let status = buffer.withUnsafeMutableBufferPointer { pointer in
-            pointer.withMemoryRebound(to: CChar.self) { chars in
-                guard let base = chars.baseAddress else { return Int32(-1) }
-                return gethostname(base, chars.count - 1)
-            }
-        }
-        guard status == 0 else { return "localhost" }
-        return String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
+        SystemFacts.hostname() ?? "localhost"
     }
 
     static func printError(_ line: String) {

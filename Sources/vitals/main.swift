@@ -1,4 +1,4 @@
-import ArgumentParser
+public import ArgumentParser
 import Logging
 import VitalsDaemon
 
@@ -17,34 +17,37 @@ struct Vitals: AsyncParsableCommand {
     )
 }
 
-struct LoggingOptions: ParsableArguments {
-    @Option(name: .customLong("log.level"), help: "Least severe level logged: debug, info, warn, error.")
-    var level: String = "info"
+/// `--log.level`: the names Prometheus exporters take (`warn`), and `warning` as well.
+enum LogLevel: String, CaseIterable, ExpressibleByArgument {
+    case debug
+    case info
+    case warn
+    case warning
+    case error
 
-    @Option(name: .customLong("log.format"), help: "Log line format: logfmt or json.")
-    var format: String = "logfmt"
-
-    func validate() throws {
-        guard Self.levels[level] != nil else {
-            throw ValidationError("--log.level must be one of debug, info, warn, error")
-        }
-        guard LogFormat(rawValue: format) != nil else {
-            throw ValidationError("--log.format must be logfmt or json")
+    var level: Logger.Level {
+        switch self {
+        case .debug: .debug
+        case .info: .info
+        case .warn, .warning: .warning
+        case .error: .error
         }
     }
+}
 
-    static let levels: [String: Logger.Level] = [
-        "debug": .debug, "info": .info, "warn": .warning, "warning": .warning, "error": .error,
-    ]
+extension LogFormat: ExpressibleByArgument {}
+extension Daemon.CheckFormat: ExpressibleByArgument {}
+
+struct LoggingOptions: ParsableArguments {
+    @Option(name: .customLong("log.level"), help: "Least severe level logged.")
+    var level: LogLevel = .info
+
+    @Option(name: .customLong("log.format"), help: "Log line format.")
+    var format: LogFormat = .logfmt
 
     func makeLogger() -> Logger {
-        let level = Self.levels[level] ?? .info
-        let format = LogFormat(rawValue: format) ?? .logfmt
-        return Logger(label: "vitals") { label in VitalsLogHandler(label: label, level: level, format: format) }
+        Logger(label: "vitals") { label in VitalsLogHandler(label: label, level: level.level, format: format) }
     }
-
-    var logLevel: Logger.Level { Self.levels[level] ?? .info }
-    var logFormat: LogFormat { LogFormat(rawValue: format) ?? .logfmt }
 }
 
 struct Serve: AsyncParsableCommand {
@@ -66,8 +69,8 @@ struct Serve: AsyncParsableCommand {
             configFile: configFile,
             listenAddress: listenAddress,
             enableLifecycle: enableLifecycle,
-            logLevel: logging.logLevel,
-            logFormat: logging.logFormat
+            logLevel: logging.level.level,
+            logFormat: logging.format
         )
         let code = await Daemon.serve(options, logger: logging.makeLogger())
         if code != 0 { throw ExitCode(code) }
@@ -82,24 +85,18 @@ struct Check: AsyncParsableCommand {
     @Option(name: .customLong("config.file"), help: "The YAML configuration; without it the default checks run.")
     var configFile: String?
 
-    @Option(help: "Output format: text, json, or nagios (one plugin line; exit 0/1/2/3).")
-    var format: String = "text"
+    @Option(help: "Output format; nagios prints one plugin line and exits 0/1/2/3.")
+    var format: Daemon.CheckFormat = .text
 
     @Option(name: .customLong("tag"), help: "Only run checks with this tag (repeatable).")
     var tags: [String] = []
 
     @OptionGroup var logging: LoggingOptions
 
-    func validate() throws {
-        guard Daemon.CheckFormat(rawValue: format) != nil else {
-            throw ValidationError("--format must be text, json or nagios")
-        }
-    }
-
     func run() async throws {
         let code = await Daemon.check(
             configFile: configFile,
-            format: Daemon.CheckFormat(rawValue: format) ?? .text,
+            format: format,
             tags: tags,
             logger: logging.makeLogger()
         )

@@ -22,4 +22,20 @@ import Testing
     func rejectsMalformedAddress(_ text: String) {
         #expect(HostPort(text) == nil)
     }
+
+    @Test(arguments: [
+        ("127.0.0.1:9469", "127.0.0.1", 9469),
+        ("[::1]:9469", "::1", 9469),
+        ("localhost:80", "localhost", 80),
+        (":9469", "0.0.0.0", 9469),
+        ("127.0.0.1:0", "127.0.0.1", 0),
+    ])
+    func parsesListenAddressesWithEveryInterfaceAndAnyPort(_ text: String, _ host: String, _ port: Int) {
+        #expect(HostPort(text, listening: true) == HostPort(host: host, port: port))
+    }
+
+    @Test(arguments: ["127.0.0.1", "::1:9469", "host:65536", "host:http", ""])
+    func rejectsMalformedListenAddress(_ text: String) {
+        #expect(HostPort(text, listening: true) == nil)
+    }
 }

@@ -119,12 +119,10 @@ struct DNSProbeTests {
         }
         let run = Task { try await probe.run() }
         try await waitUntil { lookup.hasStarted }
-        let clock = ContinuousClock()
-        let cancelled = clock.now
         run.cancel()
         let result = try await bounded(.seconds(3)) { await run.result }
         #expect(throws: CancellationError.self) { try result.get() }
-        #expect(cancelled.duration(to: clock.now) < .seconds(1))
+        // Prompt means before the lookup ends (it is blocked until released), not under a time limit.
         #expect(!lookup.hasFinished)
         // The late answer is dropped without resuming the finished run a second time.
         lookup.release()

@@ -1,13 +1,18 @@
 /// Why a check failed, from a small fixed set so that it is safe as a metric label.
 ///
 /// The free-text detail of a failure goes in the outcome's message instead.
-public struct FailureReason: Sendable, Hashable, CustomStringConvertible {
+public struct FailureReason: Sendable, Hashable, CustomStringConvertible, ExpressibleByStringLiteral {
     /// The label value, e.g. `timeout`.
     public let rawValue: String
 
     /// Creates a reason. Keep the set a check type can produce small and fixed.
     public init(_ rawValue: String) {
         self.rawValue = rawValue
+    }
+
+    /// Creates a reason from a literal: `"not_running"`.
+    public init(stringLiteral rawValue: String) {
+        self.init(rawValue)
     }
 
     /// The label value, as ``rawValue``.

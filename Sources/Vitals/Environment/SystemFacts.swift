@@ -12,7 +12,7 @@ import Foundation
 /// What the built-in sections of the environment dump report, read once from the system.
 ///
 /// Kept apart from the rendering so that tests can supply their own.
-struct SystemFacts: Sendable, Equatable {
+package struct SystemFacts: Sendable, Equatable {
     /// The contents of `/etc/os-release`, if readable.
     var osRelease: String?
     var kernelName: String?
@@ -94,7 +94,8 @@ struct SystemFacts: Sendable, Equatable {
         try? String(contentsOfFile: path, encoding: .utf8)
     }
 
-    private static func hostname() -> String? {
+    /// This host's name, as `gethostname` tells it; the one place Vitals asks.
+    package static func hostname() -> String? {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count - 1) == 0 else { return nil }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

@@ -79,11 +79,11 @@ public enum MetricsRenderer {
 
         counterFamily(&out, "healthcheck_failures", "Failed runs, by reason.", om: om)
         for (check, label) in zip(snapshot.checks, labels) where !check.failures.isEmpty {
-            for (reason, count) in check.failures.sorted(by: { $0.key < $1.key }) {
+            for (reason, count) in check.failures.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                 var reasonLabel = ByteWriter()
                 reasonLabel.write(label)
                 reasonLabel.write(",reason=\"")
-                reasonLabel.write(labelValue: reason)
+                reasonLabel.write(labelValue: reason.rawValue)
                 reasonLabel.write("\"")
                 sample(&out, "healthcheck_failures_total", reasonLabel.bytes, Double(count))
                 if om { sample(&out, "healthcheck_failures_created", reasonLabel.bytes, check.created) }

@@ -12,7 +12,7 @@ struct CheckRecord: Sendable {
     private(set) var lastSuccess: Double?
     private(set) var expires: Double?
     private(set) var runs: UInt64 = 0
-    private(set) var failures: [String: UInt64] = [:]
+    private(set) var failures: [FailureReason: UInt64] = [:]
     private(set) var histogram = LatencyHistogram()
     private(set) var history = RingBuffer<HistoryEntry>(capacity: CheckRecord.historyCapacity)
     private(set) var changes = RingBuffer<StatusChange>(capacity: CheckRecord.changeCapacity)
@@ -41,7 +41,7 @@ struct CheckRecord: Sendable {
         if raw == .fail {
             consecutiveFailures += 1
             consecutiveSuccesses = 0
-            failures[(result.outcome.reason ?? .error).rawValue, default: 0] += 1
+            failures[result.outcome.reason ?? .error, default: 0] += 1
         } else {
             consecutiveSuccesses += 1
             consecutiveFailures = 0

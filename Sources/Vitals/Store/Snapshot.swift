@@ -69,7 +69,7 @@ public struct CheckSnapshot: Sendable, Equatable {
     /// Runs since registration.
     public let runs: UInt64
     /// Failed runs by reason.
-    public let failures: [String: UInt64]
+    public let failures: [FailureReason: UInt64]
     /// Durations of all runs.
     public let histogram: LatencyHistogram
     /// The last runs, oldest first (at most 100).

@@ -1,3 +1,4 @@
+import Vitals
 import Yams
 
 // Readers for single values. Each returns nil only after reporting why, except for a missing optional key.

@@ -12,6 +12,12 @@ struct HostPort: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses `HOST:PORT`; an IPv6 host must be in brackets. Returns nil for anything else.
     init?(_ text: String) {
+        self.init(text, listening: false)
+    }
+
+    /// Parses a `HOST:PORT` to connect to (port 1...65535), or with `listening`, one to listen on:
+    /// there an empty host (`:9469`) means every interface and port 0 any free port.
+    init?(_ text: String, listening: Bool) {
         let host: Substring
         let portText: Substring
         if text.hasPrefix("[") {
@@ -26,13 +32,13 @@ struct HostPort: Sendable, Hashable, CustomStringConvertible {
             portText = text[text.index(after: colon)...]
             guard !host.contains(":") else { return nil }
         }
-        guard !host.isEmpty,
+        guard !host.isEmpty || listening,
             !host.contains(where: { $0.isWhitespace || $0 == "/" || $0 == "[" || $0 == "]" }),
             !portText.isEmpty, portText.count <= 5,
             portText.allSatisfy({ ("0"..."9").contains($0) }),
-            let port = Int(portText), (1...65535).contains(port)
+            let port = Int(portText), (listening ? 0 : 1)...65535 ~= port
         else { return nil }
-        self.host = String(host)
+        self.host = host.isEmpty ? "0.0.0.0" : String(host)
         self.port = port
     }
 

@@ -1,3 +1,4 @@
+import Vitals
 import Yams
 
 /// What a ``ConfigSection`` sees when it checks the rules between its keys: which keys the file
@@ -67,9 +68,9 @@ struct KeyRules {
     mutating func requireTimeout(_ timeout: Duration, notLongerThan interval: Duration) {
         guard isValid("timeout"), isValid("interval"), timeout > interval else { return }
         if contains("timeout") {
-            report("timeout", "must not be longer than interval (\(formatDuration(interval)))")
+            report("timeout", "must not be longer than interval (\(interval.shortDescription))")
         } else if contains("interval") {
-            report("interval", "must not be shorter than timeout (\(formatDuration(timeout)))")
+            report("interval", "must not be shorter than timeout (\(timeout.shortDescription))")
         }
     }
 }

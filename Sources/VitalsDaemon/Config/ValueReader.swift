@@ -116,7 +116,7 @@ extension ValueReader where Value == Double {
 extension ValueReader where Value == Duration {
     /// A Prometheus duration that may be zero: `0s`, `250ms`, `1h30m`.
     static var duration: ValueReader {
-        ValueReader(kind: "duration ≥ 0", read: { $0.duration($1, at: $2) }, show: { .string(formatDuration($0)) })
+        ValueReader(kind: "duration ≥ 0", read: { $0.duration($1, at: $2) }, show: { .string($0.shortDescription) })
     }
 
     /// A duration longer than zero.

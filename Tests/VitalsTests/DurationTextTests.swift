@@ -1,6 +1,6 @@
 import Testing
 
-@testable import VitalsDaemon
+@testable import Vitals
 
 private let day: Int64 = 86_400
 
@@ -47,18 +47,18 @@ private let parsedDurations: [(String, Duration)] = [
         (.microseconds(1500), "1ms"),
     ])
     func formatsDuration(_ duration: Duration, _ expected: String) {
-        #expect(formatDuration(duration) == expected)
+        #expect(duration.shortDescription == expected)
     }
 
     @Test func formatsHugeDurationsWithoutTrapping() {
-        #expect(formatDuration(.seconds(Int64.max)) == formatDuration(.seconds(Int64.max / 1_000)))
-        #expect(formatDuration(.seconds(Int64.min)).hasPrefix("-"))
+        #expect(Duration.seconds(Int64.max).shortDescription == Duration.seconds(Int64.max / 1_000).shortDescription)
+        #expect(Duration.seconds(Int64.min).shortDescription.hasPrefix("-"))
     }
 
     @Test(arguments: ["250ms", "10s", "1h30m", "2w", "90d", "1y", "1d2h3m4s5ms"])
     func formattingIsTheInverseOfParsing(_ text: String) throws {
         let duration = try #require(parseDuration(text))
-        #expect(formatDuration(duration) == text)
-        #expect(parseDuration(formatDuration(duration)) == duration)
+        #expect(duration.shortDescription == text)
+        #expect(parseDuration(duration.shortDescription) == duration)
     }
 }

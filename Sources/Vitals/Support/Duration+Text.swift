@@ -18,7 +18,7 @@ private let maximumDurationMilliseconds = Int64.max / 1_000_000
 /// Units are `ms`, `s`, `m`, `h`, `d`, `w` and `y` (365 days), largest first and each at most once.
 /// Fractions (`1.5s`), signs, spaces and a number without a unit (except `0`) are rejected.
 /// - Returns: The duration, or nil when `text` is not one.
-func parseDuration(_ text: String) -> Duration? {
+package func parseDuration(_ text: String) -> Duration? {
     if text == "0" { return .zero }
     var rest = Substring(text)
     guard !rest.isEmpty else { return nil }
@@ -41,11 +41,28 @@ func parseDuration(_ text: String) -> Duration? {
     return .milliseconds(total)
 }
 
-/// Formats a duration the way ``parseDuration(_:)`` reads it: 90s is `1m30s`, 250ms is `250ms`, zero is `0s`.
+extension Duration {
+    /// The duration in seconds, as a floating-point number.
+    public var inSeconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+
+    /// The duration as a configuration file writes it: 90s is `1m30s`, 250ms is `250ms`, zero is `0s`.
+    ///
+    /// Precision is a millisecond (less is truncated). Years and weeks are used only when they are
+    /// exact, so 90 days is `90d`, not `12w6d`. This is the one form Vitals shows a duration in:
+    /// messages (`timed out after 2s`), errors and the `/environment` dump.
+    public var shortDescription: String {
+        formatDuration(self)
+    }
+}
+
+/// Formats a duration the way `parseDuration(_:)` reads it: 90s is `1m30s`, 250ms is `250ms`, zero is `0s`.
 ///
 /// Precision is a millisecond (less is truncated). Years and weeks are used only when they are exact,
 /// so 90 days is `90d`, not `12w6d`.
-func formatDuration(_ duration: Duration) -> String {
+private func formatDuration(_ duration: Duration) -> String {
     // Clamped rather than trapping: no configuration can hold a longer duration.
     let limit = Duration.milliseconds(maximumDurationMilliseconds)
     if duration < .zero { return "-" + formatDuration(duration < .zero - limit ? limit : .zero - duration) }
