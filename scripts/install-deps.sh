@@ -3,7 +3,7 @@
 #
 #   scripts/install-deps.sh          libsystemd-dev, pkg-config, zlib1g-dev
 #   scripts/install-deps.sh --test   also prometheus (promtool + server), python3-venv, curl,
-#                                    postgresql, redis-server, openssl, and a .venv/ with
+#                                    postgresql, redis-server, memcached, openssl, and a .venv/ with
 #                                    prometheus-client for the OpenMetrics checks
 #
 # Idempotent and quiet: on a machine that already has everything it does no apt or pip work
@@ -56,6 +56,7 @@ if $with_test; then
     # Real peers for the check types: PostgreSQL and Redis servers, openssl for test certificates.
     deb_installed postgresql || missing+=(postgresql)
     deb_installed redis-server || have_commands redis-server || missing+=(redis-server)
+    deb_installed memcached || have_commands memcached || missing+=(memcached)
     deb_installed openssl || have_commands openssl || missing+=(openssl)
     # Headless Chromium renders the status page in the browser test.
     deb_installed chromium || have_commands chromium || missing+=(chromium)
