@@ -130,7 +130,10 @@ private func results(_ body: ByteBuffer) throws -> [String: [String: Any]] {
                 }
                 #expect(await eventually { check.started == 1 && monitor.onDemand?.waitingCount == 99 })
                 check.open()
-                for try await status in group { #expect(status == .ok) }
+                // Collected first: an empty group must fail the test, not pass it.
+                var statuses: [HTTPResponse.Status] = []
+                for try await status in group { statuses.append(status) }
+                #expect(statuses == Array(repeating: .ok, count: 100))
             }
         }
         #expect(check.started == 1)

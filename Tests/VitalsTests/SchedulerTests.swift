@@ -130,11 +130,17 @@ import VitalsTesting
         ]
         for (error, message, reason) in cases {
             let definition = CheckDefinition(name: "x", type: "t", check: FixedCheck(throwing: error))
+            let recorded = Mutex<[CheckOutcome]>([])
             await CheckRunner.run(definition, clock: TestClock(), logger: logger) { outcome, _ in
-                #expect(outcome.status == .fail)
-                #expect(outcome.message == message)
-                #expect(outcome.reason == reason)
+                recorded.withLock { $0.append(outcome) }
             }
+            // Asserted after the run, so that a record callback that never came fails the test.
+            let outcomes = recorded.withLock { $0 }
+            #expect(outcomes.count == 1)
+            let outcome = try #require(outcomes.first)
+            #expect(outcome.status == .fail)
+            #expect(outcome.message == message)
+            #expect(outcome.reason == reason)
         }
     }
 
