@@ -4,6 +4,7 @@
 #   make build                                   debug build of everything, tests included
 #   make test [TEST_FLAGS="--filter Foo"]        install, build, systemd unit check, swift test
 #   make format | format-check                   swift format with the checked-in .swift-format
+#   make golden                                  rewrite Tests/VitalsTests/Golden/ from the current /metrics renderer
 #   make bench                                   bench/run.sh, once it exists
 #   make docs                                    DocC for the Vitals module, warnings as errors (.build-docs)
 #   make clean                                   remove .build (a full rebuild takes minutes)
@@ -18,7 +19,7 @@ ARGS ?=
 FORMAT_PATHS ?= Package.swift Sources Tests Examples Benchmarks/Benchmarks
 
 .DEFAULT_GOAL := build
-.PHONY: run build test format format-check bench docs clean
+.PHONY: run build test format format-check golden bench docs clean
 
 run:
 	scripts/install-deps.sh
@@ -49,6 +50,10 @@ format:
 
 format-check:
 	$(SWIFT) format lint --strict --parallel --recursive $(FORMAT_PATHS)
+
+# The golden /metrics files change only through this target; review their diff before committing.
+golden:
+	VITALS_UPDATE_GOLDEN=1 $(SWIFT) test $(SWIFT_FLAGS) --filter MetricsGoldenTests
 
 bench:
 	@if [[ -x bench/run.sh ]]; then bench/run.sh; \
