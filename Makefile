@@ -4,8 +4,8 @@
 #   make build                                   debug build of everything, tests included
 #   make test [TEST_FLAGS="--filter Foo"]        install, build, systemd unit check, swift test
 #   make format | format-check                   swift format with the checked-in .swift-format
+#   make golden                                  rewrite the golden /metrics files and the docs key tables from the code
 #   make bench                                   release load test of /metrics (bench/metrics-wrk.sh)
-#   make golden                                  rewrite the golden files and docs key tables from the code
 #   make docs                                    DocC for the Vitals module, warnings as errors (.build-docs)
 #   make clean                                   remove .build (a full rebuild takes minutes)
 
@@ -19,7 +19,7 @@ ARGS ?=
 FORMAT_PATHS ?= Package.swift Sources Tests Examples Benchmarks/Benchmarks
 
 .DEFAULT_GOAL := build
-.PHONY: run build test format format-check bench docs clean
+.PHONY: run build test format format-check golden bench docs clean
 
 run:
 	scripts/install-deps.sh
@@ -50,6 +50,11 @@ format:
 
 format-check:
 	$(SWIFT) format lint --strict --parallel --recursive $(FORMAT_PATHS)
+
+# The golden /metrics files and the key tables of docs/checks.md change only through this target;
+# review their diff before committing.
+golden:
+	VITALS_UPDATE_GOLDEN=1 $(SWIFT) test $(SWIFT_FLAGS) --filter "MetricsGoldenTests|CheckTypesTests"
 
 bench:
 	bash bench/metrics-wrk.sh

@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "VitalsProbes", targets: ["VitalsProbes"]),
         .library(name: "VitalsHTTP", targets: ["VitalsHTTP"]),
         .library(name: "VitalsSystemd", targets: ["VitalsSystemd"]),
+        .library(name: "VitalsTesting", targets: ["VitalsTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -103,7 +104,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "VitalsTestSupport", path: "Tests/VitalsTestSupport", swiftSettings: swiftSettings),
+        // Test helpers for library users and our own tests: a manual clock and checks with known results.
+        .target(name: "VitalsTesting", dependencies: ["Vitals"], swiftSettings: swiftSettings),
         // Examples/HummingbirdApp: a small app embedding the library; built and tested with the package.
         .target(
             name: "HummingbirdApp",
@@ -132,11 +134,17 @@ let package = Package(
             path: "Examples/HummingbirdApp/Tests/HummingbirdAppTests",
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "VitalsTests", dependencies: ["Vitals", "VitalsTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VitalsTests",
+            dependencies: ["Vitals", "VitalsTesting"],
+            // The golden /metrics files are read and written through #filePath, not as bundle resources.
+            exclude: ["Golden"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "VitalsProbesTests",
             dependencies: [
-                "VitalsProbes", "Vitals", "VitalsTestSupport",
+                "VitalsProbes", "Vitals", "VitalsTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -148,7 +156,7 @@ let package = Package(
         .testTarget(
             name: "VitalsHTTPTests",
             dependencies: [
-                "VitalsHTTP", "Vitals", "CZlib", "VitalsTestSupport",
+                "VitalsHTTP", "Vitals", "CZlib", "VitalsTesting",
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -160,7 +168,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VitalsSystemdTests",
-            dependencies: ["VitalsSystemd", "Vitals", "VitalsTestSupport"],
+            dependencies: ["VitalsSystemd", "Vitals", "VitalsTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

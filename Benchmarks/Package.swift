@@ -24,6 +24,7 @@ let package = Package(
             name: "VitalsBenchmarks",
             dependencies: [
                 .product(name: "Vitals", package: parentName),
+                .product(name: "VitalsTesting", package: parentName),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Benchmark", package: "benchmark"),
             ],

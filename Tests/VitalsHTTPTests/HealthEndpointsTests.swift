@@ -7,13 +7,9 @@ import NIOCore
 import Synchronization
 import Testing
 import Vitals
+import VitalsTesting
 
 @testable import VitalsHTTP
-
-private struct Fixed: HealthCheck {
-    let outcome: CheckOutcome
-    func run() async throws -> CheckOutcome { outcome }
-}
 
 /// A store and fixed options; pings reach the checks, and there is no reload.
 private struct StoreSource: HealthSource {
@@ -24,13 +20,10 @@ private struct StoreSource: HealthSource {
 /// A store with checks that have run once with the given outcomes.
 private func makeStore(_ checks: [(String, CheckOutcome, CheckPolicy)]) -> ResultStore {
     let store = ResultStore(wallClock: WallClock { 1_700_000_000 })
-    let slots = store.replace(
-        with: checks.map { CheckDefinition(name: $0.0, type: "test", policy: $0.2, check: Fixed(outcome: $0.1)) }
+    store.replace(
+        with: checks.map { CheckDefinition(name: $0.0, type: "test", policy: $0.2, check: FixedCheck($0.1)) }
     )
-    for slot in slots {
-        let outcome = (slot.definition.check as! Fixed).outcome
-        store.record(CheckResult(outcome: outcome, finished: 1_700_000_000, duration: 0.002), for: slot, expires: nil)
-    }
+    store.recordFixedOutcomes(finished: 1_700_000_000, duration: 0.002)
     return store
 }
 
@@ -214,7 +207,7 @@ private func gunzip(_ buffer: ByteBuffer) -> String? {
         let store = ResultStore()
         store.replace(with: [
             CheckDefinition(name: "cron", type: "heartbeat", check: beat),
-            CheckDefinition(name: "other", type: "test", check: Fixed(outcome: .pass(""))),
+            CheckDefinition(name: "other", type: "test", check: FixedCheck(.pass(""))),
         ])
         try await makeApp(store).0.test(.router) { client in
             try await client.execute(uri: "/ping/cron", method: .post) { #expect($0.status == .ok) }

@@ -4,55 +4,11 @@ import HummingbirdTesting
 import InMemoryLogging
 import Logging
 import NIOCore
-import Synchronization
 import Testing
-import VitalsTestSupport
+import VitalsTesting
 
 @testable import Vitals
 @testable import VitalsHTTP
-
-/// A check that counts its runs and can be held until the test lets it go.
-private final class GatedCheck: HealthCheck {
-    private let state = Mutex<(runs: Int, open: Bool, waiters: [CheckedContinuation<Void, Never>])>((0, true, []))
-    let outcome: CheckOutcome
-
-    init(_ outcome: CheckOutcome = .pass("ok"), open: Bool = true) {
-        self.outcome = outcome
-        state.withLock { $0.open = open }
-    }
-
-    var runs: Int { state.withLock { $0.runs } }
-
-    func close() { state.withLock { $0.open = false } }
-
-    func open() {
-        let waiters = state.withLock { state in
-            state.open = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-
-    func run() async throws -> CheckOutcome {
-        await withCheckedContinuation { continuation in
-            let open = state.withLock { state in
-                state.runs += 1
-                if !state.open { state.waiters.append(continuation) }
-                return state.open
-            }
-            if open { continuation.resume() }
-        }
-        return outcome
-    }
-}
-
-/// A wall clock the test moves.
-private final class ManualWallClock: Sendable {
-    let seconds = Mutex(1_700_000_000.0)
-    var clock: WallClock { WallClock { self.seconds.withLock { $0 } } }
-    func advance(_ by: Double) { seconds.withLock { $0 += by } }
-}
 
 private let build = BuildInfo(version: "test", revision: "r", swiftVersion: "6")
 
@@ -128,78 +84,81 @@ private func results(_ body: ByteBuffer) throws -> [String: [String: Any]] {
     }
 
     @Test func cachesSuccessesAndFailuresForTheirOwnTTLs() async throws {
-        let time = ManualWallClock()
+        let time = TestWallClock(startingAt: 1_700_000_000)
         let monitor = Monitor(
             mode: .onDemand(OnDemandOptions(successTTL: .seconds(27), failureTTL: .seconds(9))),
-            wallClock: time.clock
+            wallClock: time.wallClock
         )
-        let passing = GatedCheck(.pass("ok"))
-        let failing = GatedCheck(.fail("down"))
+        let passing = GatedCheck(.pass("ok"), open: true)
+        let failing = GatedCheck(.fail("down"), open: true)
         monitor.register(passing, name: "passing")
         monitor.register(failing, name: "failing")
         await monitor.refresh()
         await monitor.refresh()
-        #expect(passing.runs == 1 && failing.runs == 1)
-        time.advance(10)
+        #expect(passing.started == 1 && failing.started == 1)
+        time.advance(by: 10)
         await monitor.refresh()
-        #expect(passing.runs == 1, "27 s for a success")
-        #expect(failing.runs == 2, "9 s for a failure")
-        time.advance(18)
+        #expect(passing.started == 1, "27 s for a success")
+        #expect(failing.started == 2, "9 s for a failure")
+        time.advance(by: 18)
         await monitor.refresh()
-        #expect(passing.runs == 2)
+        #expect(passing.started == 2)
         let expires = try #require(monitor.store.snapshot().checks.first { $0.name == "passing" }?.expires)
-        #expect(expires == time.clock.now() + 27)
+        #expect(expires == time.now + 27)
     }
 
     @Test func perCheckTTLsOverrideTheDefaultsAndNilTurnsCachingOff() async throws {
-        let time = ManualWallClock()
-        let monitor = Monitor(mode: .onDemand(OnDemandOptions(successTTL: nil)), wallClock: time.clock)
-        let uncached = GatedCheck()
-        let cached = GatedCheck()
+        let time = TestWallClock(startingAt: 1_700_000_000)
+        let monitor = Monitor(mode: .onDemand(OnDemandOptions(successTTL: nil)), wallClock: time.wallClock)
+        let uncached = GatedCheck(open: true)
+        let cached = GatedCheck(open: true)
         monitor.register(uncached, name: "uncached")
         monitor.register(cached, name: "cached", policy: CheckPolicy(successTTL: .seconds(60)))
         for _ in 0..<3 { await monitor.refresh() }
-        #expect(uncached.runs == 3)
-        #expect(cached.runs == 1)
+        #expect(uncached.started == 3)
+        #expect(cached.started == 1)
     }
 
     @Test func aHundredConcurrentRequestsShareOneRun() async throws {
         let monitor = Monitor(mode: .onDemand(OnDemandOptions(successTTL: nil, failureTTL: nil)))
-        let check = GatedCheck(open: false)
+        let check = GatedCheck()
         monitor.register(check, name: "slow")
         try await app(monitor).test(.router) { client in
             try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for _ in 0..<100 {
                     group.addTask { try await client.execute(uri: "/health", method: .get) { $0.status } }
                 }
-                #expect(await eventually { check.runs == 1 && monitor.onDemand?.waitingCount == 99 })
+                #expect(await eventually { check.started == 1 && monitor.onDemand?.waitingCount == 99 })
                 check.open()
-                for try await status in group { #expect(status == .ok) }
+                // Collected first: an empty group must fail the test, not pass it.
+                var statuses: [HTTPResponse.Status] = []
+                for try await status in group { statuses.append(status) }
+                #expect(statuses == Array(repeating: .ok, count: 100))
             }
         }
-        #expect(check.runs == 1)
+        #expect(check.started == 1)
     }
 
     @Test func serveStaleAnswersAtOnceWhileOneRefreshRuns() async throws {
-        let time = ManualWallClock()
+        let time = TestWallClock(startingAt: 1_700_000_000)
         let monitor = Monitor(
             mode: .onDemand(OnDemandOptions(successTTL: .seconds(1), serveStale: true)),
-            wallClock: time.clock
+            wallClock: time.wallClock
         )
-        let check = GatedCheck()
+        let check = GatedCheck(open: true)
         monitor.register(check, name: "slow")
         let service = Task { try await monitor.run() }
         await monitor.refresh()
-        #expect(check.runs == 1, "a check that never ran is waited for")
+        #expect(check.started == 1, "a check that never ran is waited for")
         check.close()
-        time.advance(5)
+        time.advance(by: 5)
         for _ in 0..<3 { await monitor.refresh() }
         // The refreshes returned while the new run is held: the old result was served.
-        #expect(await eventually { check.runs == 2 })
+        #expect(await eventually { check.started == 2 })
         #expect(monitor.store.snapshot().checks.first?.runs == 1)
         check.open()
         #expect(await eventually { monitor.store.snapshot().checks.first?.runs == 2 })
-        #expect(check.runs == 2, "one refresh, however many requests")
+        #expect(check.started == 2, "one refresh, however many requests")
         service.cancel()
         try await service.value
     }
@@ -243,12 +202,12 @@ private func results(_ body: ByteBuffer) throws -> [String: [String: Any]] {
 
     @Test func scheduledModeRunsChecksAsAService() async throws {
         let monitor = Monitor()
-        let check = GatedCheck()
+        let check = GatedCheck(open: true)
         monitor.register(check, name: "c", policy: CheckPolicy(interval: .seconds(60)))
         let service = Task { try await monitor.run() }
         #expect(await eventually { monitor.store.snapshot().checks.first?.runs == 1 })
         await monitor.refresh()
-        #expect(check.runs == 1, "refresh does nothing in scheduled mode")
+        #expect(check.started == 1, "refresh does nothing in scheduled mode")
         service.cancel()
         try await service.value
     }

@@ -1,7 +1,7 @@
 import Testing
 import Vitals
 import VitalsProbes
-import VitalsTestSupport
+import VitalsTesting
 
 struct HeartbeatProbeTests {
     @Test func failsWithMissedBeforeTheFirstPing() async throws {

@@ -1,21 +1,13 @@
 import Testing
 import Vitals
 import VitalsSystemd
+import VitalsTesting
 
 @Suite struct ReadinessServiceTests {
-    private struct Fixed: HealthCheck {
-        let outcome: CheckOutcome
-        func run() async throws -> CheckOutcome { outcome }
-    }
-
     private func snapshot(_ outcomes: [(String, CheckOutcome)]) -> Snapshot {
         let store = ResultStore(wallClock: WallClock { 0 })
-        let slots = store.replace(
-            with: outcomes.map { CheckDefinition(name: $0.0, type: "t", check: Fixed(outcome: $0.1)) }
-        )
-        for (slot, (_, outcome)) in zip(slots, outcomes.sorted { $0.0 < $1.0 }) {
-            store.record(CheckResult(outcome: outcome, finished: 1, duration: 0), for: slot, expires: nil)
-        }
+        store.replace(with: outcomes.map { CheckDefinition(name: $0.0, type: "t", check: FixedCheck($0.1)) })
+        store.recordFixedOutcomes(finished: 1, duration: 0)
         return store.snapshot()
     }
 

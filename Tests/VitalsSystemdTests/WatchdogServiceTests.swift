@@ -1,7 +1,7 @@
 import Synchronization
 import Testing
 import VitalsSystemd
-import VitalsTestSupport
+import VitalsTesting
 
 /// Drives the watchdog with a scheduler heartbeat the test controls, on a test clock.
 @Suite struct WatchdogServiceTests {

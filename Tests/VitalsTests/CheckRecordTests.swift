@@ -14,18 +14,84 @@ import Testing
         #expect(record.runs == 0)
     }
 
-    @Test func firstRunSetsTheStatusDirectly() {
-        var record = CheckRecord(policy: CheckPolicy(failureThreshold: 3), created: 1)
-        record.apply(result(.fail("down", reason: .refused)), expires: nil)
-        #expect(record.status == .fail)
+    /// One sequence of raw run statuses under a policy, and the status reported after each run.
+    struct ThresholdCase: Sendable, CustomTestStringConvertible {
+        var failureThreshold: Int
+        var successThreshold: Int
+        var runs: [CheckStatus]
+        var reported: [CheckStatus]
+
+        init(_ failureThreshold: Int, _ successThreshold: Int, _ runs: [CheckStatus], _ reported: [CheckStatus]) {
+            precondition(runs.count == reported.count, "one reported status per run")
+            self.failureThreshold = failureThreshold
+            self.successThreshold = successThreshold
+            self.runs = runs
+            self.reported = reported
+        }
+
+        var testDescription: String {
+            "failure \(failureThreshold), success \(successThreshold): "
+                + "\(runs.map(\.rawValue).joined(separator: " ")) -> \(reported.map(\.rawValue).joined(separator: " "))"
+        }
     }
 
-    @Test func failureThresholdDelaysAFail() {
+    static let thresholdCases: [ThresholdCase] = [
+        // The first run sets the status directly, whatever the thresholds.
+        ThresholdCase(3, 1, [.fail], [.fail]),
+        ThresholdCase(1, 3, [.pass], [.pass]),
+        ThresholdCase(3, 3, [.warn], [.warn]),
+        // Threshold 1 (the default) flips at once, both ways; 0 is taken as 1.
+        ThresholdCase(1, 1, [.pass, .fail, .pass, .warn, .fail, .fail], [.pass, .fail, .pass, .warn, .fail, .fail]),
+        ThresholdCase(0, 0, [.pass, .fail, .pass], [.pass, .fail, .pass]),
+        // A failure threshold delays a fail until that many failed runs in a row.
+        ThresholdCase(3, 1, [.pass, .fail, .fail, .fail, .fail], [.pass, .pass, .pass, .fail, .fail]),
+        // A success threshold delays recovery until that many good runs in a row.
+        ThresholdCase(1, 2, [.fail, .pass, .pass], [.fail, .fail, .pass]),
+        ThresholdCase(1, 3, [.pass, .fail, .pass, .pass, .pass], [.pass, .fail, .fail, .fail, .pass]),
+        // A pass breaks a failure streak, and a failure breaks a success streak: the count starts again.
+        ThresholdCase(2, 1, [.pass, .fail, .pass, .fail], [.pass, .pass, .pass, .pass]),
+        ThresholdCase(
+            3,
+            1,
+            [.pass, .fail, .fail, .pass, .fail, .fail, .fail],
+            [.pass, .pass, .pass, .pass, .pass, .pass, .fail]
+        ),
+        ThresholdCase(
+            1,
+            3,
+            [.fail, .pass, .pass, .fail, .pass, .pass, .pass],
+            [.fail, .fail, .fail, .fail, .fail, .fail, .pass]
+        ),
+        // A warning is healthy: reported at once, it breaks a failure streak and counts towards recovery.
+        ThresholdCase(3, 1, [.pass, .warn], [.pass, .warn]),
+        ThresholdCase(2, 1, [.pass, .fail, .warn, .fail], [.pass, .pass, .warn, .warn]),
+        ThresholdCase(2, 1, [.warn, .fail, .fail], [.warn, .warn, .fail]),
+        ThresholdCase(1, 2, [.fail, .warn, .warn], [.fail, .fail, .warn]),
+        ThresholdCase(1, 2, [.fail, .warn, .pass], [.fail, .fail, .pass]),
+    ]
+
+    @Test(arguments: CheckRecordTests.thresholdCases)
+    func reportsTheStatusThatTheThresholdsAllow(_ row: ThresholdCase) {
+        var record = CheckRecord(
+            policy: CheckPolicy(failureThreshold: row.failureThreshold, successThreshold: row.successThreshold),
+            created: 1
+        )
+        var reported: [CheckStatus] = []
+        for (index, status) in row.runs.enumerated() {
+            let outcome = CheckOutcome(status: status, message: "run \(index + 1)", reason: .refused)
+            record.apply(result(outcome, at: Double(100 + index)), expires: nil)
+            reported.append(record.status)
+        }
+        #expect(reported == row.reported)
+    }
+
+    @Test func aFailureHeldByTheThresholdShowsItsMessageAndCountsItsReason() {
         var record = CheckRecord(policy: CheckPolicy(failureThreshold: 3), created: 1)
         record.apply(result(.pass("ok")), expires: nil)
         record.apply(result(.fail("down", reason: .refused)), expires: nil)
         #expect(record.status == .pass)
         #expect(record.output.hasPrefix("down"))
+        #expect(record.output == "down (failing 1 of 3 runs before reporting fail)")
         record.apply(result(.fail("down", reason: .refused)), expires: nil)
         #expect(record.status == .pass)
         record.apply(result(.fail("down", reason: .refused)), expires: nil)
@@ -33,25 +99,7 @@ import Testing
         #expect(record.failures == ["refused": 3])
     }
 
-    @Test func successThresholdDelaysRecovery() {
-        var record = CheckRecord(policy: CheckPolicy(successThreshold: 2), created: 1)
-        record.apply(result(.fail("down")), expires: nil)
-        record.apply(result(.pass("ok")), expires: nil)
-        #expect(record.status == .fail)
-        record.apply(result(.pass("ok")), expires: nil)
-        #expect(record.status == .pass)
-    }
-
-    @Test func aPassInBetweenResetsTheFailureCount() {
-        var record = CheckRecord(policy: CheckPolicy(failureThreshold: 2), created: 1)
-        record.apply(result(.pass("ok")), expires: nil)
-        record.apply(result(.fail("down")), expires: nil)
-        record.apply(result(.pass("ok")), expires: nil)
-        record.apply(result(.fail("down")), expires: nil)
-        #expect(record.status == .pass)
-    }
-
-    @Test func warningIsReportedAtOnceAndIsNotAFailure() {
+    @Test func warningIsNotAFailure() {
         var record = CheckRecord(policy: CheckPolicy(failureThreshold: 3), created: 1)
         record.apply(result(.pass("ok")), expires: nil)
         record.apply(result(.warn("getting full")), expires: nil)

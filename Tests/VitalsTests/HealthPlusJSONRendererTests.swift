@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VitalsTesting
 
 @testable import Vitals
 
@@ -13,9 +14,6 @@ struct Run: Sendable {
 
 /// The checks of a store after recording `runs` in order; `pending` checks never ran.
 func recordedChecks(_ runs: [Run], nonCritical: Set<String> = [], pending: [String] = []) -> [CheckSnapshot] {
-    struct Idle: HealthCheck {
-        func run() async throws -> CheckOutcome { .pass("") }
-    }
     let store = ResultStore(wallClock: WallClock { 1_700_000_000 })
     var names: [String] = []
     for name in runs.map(\.name) + pending where !names.contains(name) {
@@ -27,7 +25,7 @@ func recordedChecks(_ runs: [Run], nonCritical: Set<String> = [], pending: [Stri
                 name: name,
                 type: "tcp",
                 policy: CheckPolicy(critical: !nonCritical.contains(name)),
-                check: Idle()
+                check: FixedCheck(.pass(""))
             )
         }
     )

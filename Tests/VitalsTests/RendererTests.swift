@@ -1,38 +1,29 @@
 import Foundation
 import Testing
+import VitalsTesting
 
 @testable import Vitals
 
 /// Builds a store with a passing, a warning and a failing check that have each run once.
 func sampleSnapshot() -> Snapshot {
-    struct Fixed: HealthCheck {
-        let outcome: CheckOutcome
-        func run() async throws -> CheckOutcome { outcome }
-    }
     let store = ResultStore(wallClock: WallClock { 1_700_000_000 })
     let definitions = [
         CheckDefinition(
             name: "api",
             type: "http",
             policy: CheckPolicy(tags: ["ready"]),
-            check: Fixed(outcome: .pass("HTTP 200"))
+            check: FixedCheck(.pass("HTTP 200"))
         ),
-        CheckDefinition(name: "disk", type: "disk", check: Fixed(outcome: .warn("15% free"))),
+        CheckDefinition(name: "disk", type: "disk", check: FixedCheck(.warn("15% free"))),
         CheckDefinition(
             name: "db \"main\"",
             type: "tcp",
             policy: CheckPolicy(critical: false),
-            check: Fixed(outcome: .fail("connection refused\nat 127.0.0.1", reason: .refused))
+            check: FixedCheck(.fail("connection refused\nat 127.0.0.1", reason: .refused))
         ),
     ]
-    for slot in store.replace(with: definitions) {
-        let outcome = (slot.definition.check as! Fixed).outcome
-        store.record(
-            CheckResult(outcome: outcome, finished: 1_700_000_001.5, duration: 0.003),
-            for: slot,
-            expires: 1_700_000_031.5
-        )
-    }
+    store.replace(with: definitions)
+    store.recordFixedOutcomes(finished: 1_700_000_001.5, duration: 0.003, expires: 1_700_000_031.5)
     return store.snapshot()
 }
 
@@ -138,9 +129,8 @@ func sampleSnapshot() -> Snapshot {
     }
 
     @Test func pendingCheckIsFailWithNullTimes() throws {
-        struct Never: HealthCheck { func run() async throws -> CheckOutcome { .pass("") } }
         let store = ResultStore()
-        store.replace(with: [CheckDefinition(name: "new", type: "t", check: Never())])
+        store.replace(with: [CheckDefinition(name: "new", type: "t", check: FixedCheck(.pass("")))])
         let bytes = HealthJSONRenderer.renderResults(store.snapshot().checks)
         let results = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [[String: Any]])
         #expect(results[0]["status"] as? String == "fail")
@@ -151,9 +141,10 @@ func sampleSnapshot() -> Snapshot {
 
 @Suite struct ResultStoreTests {
     @Test func versionMovesOnEveryChangeAndSnapshotsAreReusedInBetween() throws {
-        struct Ok: HealthCheck { func run() async throws -> CheckOutcome { .pass("ok") } }
         let store = ResultStore(wallClock: WallClock { 1 })
-        let slot = try #require(store.replace(with: [CheckDefinition(name: "a", type: "t", check: Ok())]).first)
+        let slot = try #require(
+            store.replace(with: [CheckDefinition(name: "a", type: "t", check: FixedCheck(.pass("ok")))]).first
+        )
         let first = store.snapshot()
         #expect(store.snapshot().version == first.version)
         store.record(CheckResult(outcome: .pass("ok"), finished: 2, duration: 0.1), for: slot, expires: nil)
@@ -168,10 +159,6 @@ func sampleSnapshot() -> Snapshot {
 
 @Suite struct TLSExpiryMetricTests {
     @Test func observationsThatDeclareAMetricAreExported() throws {
-        struct Fixed: HealthCheck {
-            let outcome: CheckOutcome
-            func run() async throws -> CheckOutcome { outcome }
-        }
         let store = ResultStore(wallClock: WallClock { 1 })
         let expiry = ExportedMetric(
             name: "healthcheck_tls_cert_expiry_timestamp_seconds",
@@ -185,14 +172,11 @@ func sampleSnapshot() -> Snapshot {
                 Observation("expiry_timestamp", 1_800_000_000, unit: "s", metric: expiry),
             ]
         )
-        let slots = store.replace(with: [
-            CheckDefinition(name: "site", type: "tls", check: Fixed(outcome: outcome)),
-            CheckDefinition(name: "other", type: "disk", check: Fixed(outcome: .pass("ok"))),
+        store.replace(with: [
+            CheckDefinition(name: "site", type: "tls", check: FixedCheck(outcome)),
+            CheckDefinition(name: "other", type: "disk", check: FixedCheck(.pass("ok"))),
         ])
-        for slot in slots {
-            let result = (slot.definition.check as? Fixed)?.outcome ?? .pass("")
-            store.record(CheckResult(outcome: result, finished: 1, duration: 0.1), for: slot, expires: nil)
-        }
+        store.recordFixedOutcomes(finished: 1, duration: 0.1)
         let build = BuildInfo(version: "1", revision: "r", swiftVersion: "6")
         let om = String(
             decoding: MetricsRenderer.renderChecks(store.snapshot(), build: build, format: .openMetrics),

@@ -1,52 +1,9 @@
 import Logging
 import Synchronization
 import Testing
-import VitalsTestSupport
+import VitalsTesting
 
 @testable import Vitals
-
-/// Counts its runs and how many overlap.
-private final class CountingCheck: HealthCheck {
-    private let state = Mutex((runs: 0, running: 0, maxRunning: 0))
-    let outcome: CheckOutcome
-
-    init(_ outcome: CheckOutcome = .pass("ok")) { self.outcome = outcome }
-
-    var runs: Int { state.withLock { $0.runs } }
-
-    func run() async throws -> CheckOutcome {
-        state.withLock { $0.runs += 1 }
-        return outcome
-    }
-}
-
-/// Blocks until the test opens it, ignoring cancellation like a badly written check.
-private final class GateCheck: HealthCheck {
-    private let state = Mutex<(starts: Int, open: Bool, waiters: [CheckedContinuation<Void, Never>])>((0, false, []))
-
-    var starts: Int { state.withLock { $0.starts } }
-
-    func run() async throws -> CheckOutcome {
-        await withCheckedContinuation { continuation in
-            let open = state.withLock { state -> Bool in
-                state.starts += 1
-                if !state.open { state.waiters.append(continuation) }
-                return state.open
-            }
-            if open { continuation.resume() }
-        }
-        return .pass("finally")
-    }
-
-    func open() {
-        let waiters = state.withLock { state in
-            state.open = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-}
 
 @Suite struct SchedulerTests {
     private let logger = Logger(label: "test")
@@ -63,14 +20,14 @@ private final class GateCheck: HealthCheck {
     }
 
     @Test func runsEachCheckOnceInTheStartupWindowThenEveryInterval() async throws {
-        let check = CountingCheck()
+        let check = GatedCheck(open: true)
         let (scheduler, clock) = makeScheduler([
             CheckDefinition(name: "c", type: "test", policy: CheckPolicy(interval: .seconds(1)), check: check)
         ])
         let task = Task { try await scheduler.run() }
         for second in 1...5 {
             clock.advance(by: .seconds(1))
-            #expect(await eventually { check.runs == second && scheduler.runningCount == 0 })
+            #expect(await eventually { check.started == second && scheduler.runningCount == 0 })
         }
         task.cancel()
         try await task.value
@@ -78,7 +35,7 @@ private final class GateCheck: HealthCheck {
     }
 
     @Test func spreadsFirstRunsOverTheStartupWindowAndLaterRunsOverTheInterval() async throws {
-        let checks = (0..<100).map { _ in CountingCheck() }
+        let checks = (0..<100).map { _ in GatedCheck(open: true) }
         let (scheduler, clock) = makeScheduler(
             checks.enumerated().map { index, check in
                 CheckDefinition(
@@ -90,7 +47,7 @@ private final class GateCheck: HealthCheck {
             }
         )
         let task = Task { try await scheduler.run() }
-        func ran(atLeast runs: Int) -> Int { checks.filter { $0.runs >= runs }.count }
+        func ran(atLeast runs: Int) -> Int { checks.filter { $0.started >= runs }.count }
 
         clock.advance(by: .milliseconds(500))
         #expect(await eventually { ran(atLeast: 1) > 0 && scheduler.runningCount == 0 })
@@ -106,8 +63,8 @@ private final class GateCheck: HealthCheck {
     }
 
     @Test func cutsOffAHangingCheckAtItsTimeoutWhileOthersKeepTheirSchedule() async throws {
-        let hanging = GateCheck()
-        let fast = CountingCheck()
+        let hanging = GatedCheck()
+        let fast = GatedCheck(open: true)
         let (scheduler, clock) = makeScheduler([
             CheckDefinition(
                 name: "hang",
@@ -126,7 +83,7 @@ private final class GateCheck: HealthCheck {
         for second in 1...5 {
             clock.advance(by: .seconds(1))
             // The hanging check stays under way; the fast one must have finished.
-            #expect(await eventually { fast.runs == second && scheduler.runningCount == 1 })
+            #expect(await eventually { fast.started == second && scheduler.runningCount == 1 })
         }
         #expect(await eventually { status(scheduler, "hang")?.last != nil })
         let hang = try #require(status(scheduler, "hang"))
@@ -141,7 +98,7 @@ private final class GateCheck: HealthCheck {
     }
 
     @Test func neverRunsACheckTwiceAtTheSameTime() async throws {
-        let hanging = GateCheck()
+        let hanging = GatedCheck()
         let (scheduler, clock) = makeScheduler([
             CheckDefinition(
                 name: "slow",
@@ -152,13 +109,13 @@ private final class GateCheck: HealthCheck {
         ])
         let task = Task { try await scheduler.run() }
         clock.advance(by: .seconds(1))
-        #expect(await eventually { hanging.starts == 1 })
+        #expect(await eventually { hanging.started == 1 })
         for _ in 1...4 {
             let turns = scheduler.progressCount
             clock.advance(by: .seconds(1))
             #expect(await eventually { scheduler.progressCount > turns })
         }
-        #expect(hanging.starts == 1)
+        #expect(hanging.started == 1)
         hanging.open()
         task.cancel()
         try await task.value
@@ -166,10 +123,6 @@ private final class GateCheck: HealthCheck {
 
     @Test func turnsThrownErrorsIntoFailures() async throws {
         struct Boom: Error, CustomStringConvertible { var description: String { "boom at postgres://u:pw@db/x" } }
-        struct Thrower: HealthCheck {
-            let error: any Error
-            func run() async throws -> CheckOutcome { throw error }
-        }
         let cases: [(any Error, String, FailureReason)] = [
             (Boom(), "boom at postgres://u:********@db/x", .error),
             (CheckFailure(.status, "HTTP 503"), "HTTP 503", .status),
@@ -178,7 +131,7 @@ private final class GateCheck: HealthCheck {
         for (error, message, reason) in cases {
             let store = ResultStore(wallClock: WallClock { 0 })
             let slot = try #require(
-                store.replace(with: [CheckDefinition(name: "x", type: "t", check: Thrower(error: error))]).first
+                store.replace(with: [CheckDefinition(name: "x", type: "t", check: FixedCheck(throwing: error))]).first
             )
             let result = await CheckRunner.run(slot, store: store, clock: TestClock(), logger: logger) { _ in nil }
             #expect(result.outcome.status == .fail)
@@ -189,8 +142,8 @@ private final class GateCheck: HealthCheck {
     }
 
     @Test func replaceKeepsTheStateOfUnchangedChecks() async throws {
-        let kept = CountingCheck()
-        let changed = CountingCheck()
+        let kept = GatedCheck(open: true)
+        let changed = GatedCheck(open: true)
         let (scheduler, clock) = makeScheduler([
             CheckDefinition(name: "kept", type: "t", policy: CheckPolicy(interval: .seconds(1)), check: kept),
             CheckDefinition(name: "changed", type: "t", policy: CheckPolicy(interval: .seconds(1)), check: changed),
@@ -198,7 +151,9 @@ private final class GateCheck: HealthCheck {
         let task = Task { try await scheduler.run() }
         for second in 1...3 {
             clock.advance(by: .seconds(1))
-            #expect(await eventually { kept.runs == second && changed.runs == second && scheduler.runningCount == 0 })
+            #expect(
+                await eventually { kept.started == second && changed.started == second && scheduler.runningCount == 0 }
+            )
         }
         scheduler.replace(with: [
             CheckDefinition(name: "kept", type: "t", policy: CheckPolicy(interval: .seconds(1)), check: kept),
@@ -209,13 +164,13 @@ private final class GateCheck: HealthCheck {
         #expect(status(scheduler, "changed")?.output == "pending")
         // The changed check is a new one: it gets its first run within the startup window.
         clock.advance(by: .seconds(1))
-        #expect(await eventually { changed.runs == 4 && status(scheduler, "changed")?.runs == 1 })
+        #expect(await eventually { changed.started == 4 && status(scheduler, "changed")?.runs == 1 })
         task.cancel()
         try await task.value
     }
 
     @Test func waitForFirstRoundReturnsOnceEveryCheckHasRun() async throws {
-        let checks = (0..<3).map { _ in CountingCheck() }
+        let checks = (0..<3).map { _ in GatedCheck(open: true) }
         let (scheduler, clock) = makeScheduler(
             checks.enumerated().map { index, check in
                 CheckDefinition(name: "c\(index)", type: "t", policy: CheckPolicy(interval: .seconds(5)), check: check)
@@ -225,7 +180,7 @@ private final class GateCheck: HealthCheck {
         let firstRound = Task { await scheduler.waitForFirstRound() }
         clock.advance(by: .seconds(1))
         await firstRound.value
-        #expect(checks.allSatisfy { $0.runs == 1 })
+        #expect(checks.allSatisfy { $0.started == 1 })
         task.cancel()
         try await task.value
     }

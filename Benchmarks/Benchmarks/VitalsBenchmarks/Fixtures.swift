@@ -1,9 +1,5 @@
 @_spi(Benchmarks) import Vitals
-
-/// The cheapest possible check: the benchmarks measure the engine, not probes.
-struct TrivialCheck: HealthCheck {
-    func run() async throws -> CheckOutcome { .pass("ok") }
-}
+import VitalsTesting
 
 /// A store of `count` checks and its slots, in the store's (name) order.
 struct StoreFixture {
@@ -20,7 +16,8 @@ struct StoreFixture {
                 type: ["http", "tcp", "file", "disk"][index % 4],
                 policy: CheckPolicy(interval: .seconds(30), tags: index % 3 == 0 ? ["db"] : []),
                 settings: "bench \(index)",
-                check: TrivialCheck()
+                // The benchmarks measure the engine, not probes: the check is never run.
+                check: FixedCheck(.pass("ok"))
             )
         }
         let slots = store.replace(with: definitions)

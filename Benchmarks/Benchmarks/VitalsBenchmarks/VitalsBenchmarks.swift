@@ -1,6 +1,7 @@
 import Benchmark
 import Logging
 @_spi(Benchmarks) import Vitals
+import VitalsTesting
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -97,8 +98,8 @@ let benchmarks: @Sendable () -> Void = {
 /// A scheduler over `count` checks whose first runs are spread over their whole
 /// interval, as in a daemon that has been up for a while.
 struct SchedulerFixture {
-    let clock = ManualClock()
-    let scheduler: Scheduler<ManualClock>
+    let clock = TestClock()
+    let scheduler: Scheduler<TestClock>
 
     init(count: Int) {
         let store = StoreFixture(count: count).store
