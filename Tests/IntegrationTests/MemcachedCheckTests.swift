@@ -73,7 +73,7 @@ private final class MemcachedServer: Sendable {
         func field(_ name: String, _ key: String) -> String? {
             results.first { $0["checker"] as? String == name }?[key] as? String
         }
-        #expect(field("cache", "status") == "pass")
+        #expect(field("cache", "status") == "pass", "\(result.stdout)")
         #expect(field("cache", "type") == "memcached")
         #expect(field("impostor", "status") == "fail")
         #expect(field("impostor", "reason") == "timeout")
