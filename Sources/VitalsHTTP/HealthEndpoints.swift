@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 public import Hummingbird
 import NIOCore
@@ -96,7 +97,26 @@ public final class HealthEndpoints: Sendable {
                 }
             }
         }
+        // Another method on a known path is 405 with `Allow`, not 404: the path is right, the method is not.
+        let readOnly: [HTTPRequest.Method] = [.get, .head]
+        var allowed: [(path: RouterPath, methods: [HTTPRequest.Method])] = [
+            ("metrics", readOnly), ("health", readOnly), ("health/{tag}", readOnly), ("environment", readOnly),
+            ("", readOnly), ("ping/{name}", [.get, .post]), ("ping/{name}/fail", [.get, .post]),
+        ]
+        if source.canReload { allowed.append(("-/reload", [.post])) }
+        for (path, methods) in allowed {
+            let allow = methods.map(\.rawValue).joined(separator: ", ")
+            for method in Self.methods where !methods.contains(method) {
+                router.on(path, method: method) { _, _ in
+                    var reply = Reply(.methodNotAllowed, text: "use \(allow)\n")
+                    reply.headers[.allow] = allow
+                    return reply.response(for: method)
+                }
+            }
+        }
     }
+
+    private static let methods: [HTTPRequest.Method] = [.get, .head, .post, .put, .delete, .patch, .options]
 
     func environment() -> Reply {
         guard let dump = source.endpointOptions.environment else {
@@ -110,6 +130,8 @@ public final class HealthEndpoints: Sendable {
     }
 
     func ping(_ name: String?, success: Bool) -> Reply {
+        // The router hands over the path segment as sent: `/ping/%68b` names the check `hb`.
+        let name = name.map { $0.removingPercentEncoding ?? $0 }
         guard let name, source.ping(name, success: success) else {
             return Reply(.notFound, text: "no heartbeat check named \"\(name ?? "")\"\n")
         }

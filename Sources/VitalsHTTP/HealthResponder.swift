@@ -41,8 +41,11 @@ struct HealthResponder: Sendable {
         for header in options.headers {
             if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
         }
+        // The status page at `/` (a forced format) is for people: always 200, because proxies that
+        // replace 5xx bodies would hide it exactly when it is needed.
         let status =
-            healthy || format.alwaysOK ? HTTPResponse.Status.ok : HTTPResponse.Status(code: options.failureStatus)
+            healthy || format.alwaysOK || forced != nil
+            ? HTTPResponse.Status.ok : HTTPResponse.Status(code: options.failureStatus)
         let version = snapshot.version
 
         let buffers: [ByteBuffer]

@@ -229,9 +229,8 @@ public struct TLSProbe: HealthCheck {
         switch error.underlying {
         case let underlying as NIOSSLExtraError where underlying == .failedToValidateHostname:
             return CheckFailure(.tls, "certificate is not valid for \(serverName)")
-        case NIOSSLError.handshakeFailed(.sslError(let stack)):
-            let reason = stack.lazy.compactMap(Self.reason(of:)).first
-            return CheckFailure(.tls, "TLS handshake failed" + (reason.map { ": \($0)" } ?? ""))
+        case NIOSSLError.handshakeFailed:
+            return CheckFailure.tlsFailure(error.underlying)
         default:
             return CheckFailure.network(error.underlying)
         }
@@ -239,16 +238,6 @@ public struct TLSProbe: HealthCheck {
 
     private func expiredMessage(left: Double, notAfter: Double) -> String {
         "certificate for \(serverName) expired \(Self.span(-left)) ago (\(Self.date(notAfter)))"
-    }
-
-    /// The reason of one BoringSSL error, e.g. `certificate verify failed` for
-    /// `error:1000007d:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED at …`.
-    private static func reason(of error: BoringSSLInternalError) -> String? {
-        let text = "\(error)"
-        guard let start = text.firstRange(of: "OPENSSL_internal:")?.upperBound else { return nil }
-        let name = text[start...].prefix { $0 != " " }
-        guard !name.isEmpty else { return nil }
-        return name.lowercased().replacing("_", with: " ")
     }
 
     /// A time span in whole days, or in hours and minutes below a day: `29 days`, `1 day`, `5h 20m`.

@@ -85,6 +85,14 @@ func runVitals(_ arguments: [String]) async throws -> CommandResult {
     )
 }
 
+/// Waits until every check of `daemon` has a result.
+func waitForFirstResults(_ daemon: DaemonProcess) async throws {
+    try await waitUntil("every check to run once") {
+        let results = try await daemon.health().json["results"] as? [[String: Any]] ?? []
+        return !results.isEmpty && results.allSatisfy { $0["output"] as? String != "pending" }
+    }
+}
+
 /// A running `vitals serve`, stopped (SIGKILL if need be) when released.
 final class DaemonProcess: Sendable {
     let process: Process

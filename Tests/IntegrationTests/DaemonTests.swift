@@ -8,13 +8,6 @@ import Testing
         try directory.write(name, "#!/bin/sh\n\(body)\n", executable: true)
     }
 
-    private func waitForFirstResults(_ daemon: DaemonProcess) async throws {
-        try await waitUntil("every check to run once") {
-            let results = try await daemon.health().json["results"] as? [[String: Any]] ?? []
-            return !results.isEmpty && results.allSatisfy { $0["output"] as? String != "pending" }
-        }
-    }
-
     @Test func defaultChecksWatchTheHostWithoutAConfigFile() async throws {
         let directory = try TemporaryDirectory()
         let daemon = try await DaemonProcess(config: nil, in: directory)

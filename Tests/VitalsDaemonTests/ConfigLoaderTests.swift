@@ -104,11 +104,10 @@ private let invalidFixtures: [InvalidConfigFixture] = [
     ),
     InvalidConfigFixture(
         file: "invalid-timeout.yml",
+        // Only a timeout the file sets is an error; an inherited one is cut to the interval (global, cpu).
         expected: [
-            "2:13: global.interval: must not be shorter than timeout (10s)",
             "8:14: checks[0] (api): timeout: must not be longer than interval (10s)",
             "11:14: checks[1] (db): timeout: must not be longer than interval (5s)",
-            "14:15: checks[2] (cpu): interval: must not be shorter than timeout (10s)",
         ]
     ),
     InvalidConfigFixture(
@@ -179,10 +178,19 @@ private let invalidFixtures: [InvalidConfigFixture] = [
         file: "invalid-duration.yml",
         expected: [
             "2:13: global.interval: must be a duration like 250ms, 10s, 1h30m",
-            "3:12: global.timeout: must be longer than 0s",
+            "3:12: global.timeout: must be at least 10ms",
             "7:10: checks[0] (cron): ttl: must be a duration like 250ms, 10s, 1h30m",
             "8:12: checks[0] (cron): grace: must be a duration like 250ms, 10s, 1h30m",
             "12:14: checks[1] (backup): max_age: must be longer than 0s",
+        ]
+    ),
+    InvalidConfigFixture(
+        file: "invalid-limits.yml",
+        expected: [
+            "2:13: global.interval: must be at least 100ms",
+            "6:14: checks[0] (slow): timeout: is out of range",
+            "7:11: checks[1]: name: must be at most 128 bytes long",
+            "9:16: checks[1]: tags[1]: must be at most 128 bytes long",
         ]
     ),
     InvalidConfigFixture(
@@ -393,6 +401,26 @@ private let invalidFixtures: [InvalidConfigFixture] = [
         #expect(checks.map(\.timeout) == [.seconds(20), .seconds(20)])
         #expect(checks.map(\.failureThreshold) == [3, 1])
         #expect(checks.map(\.successThreshold) == [1, 2])
+    }
+
+    @Test func cutsAnInheritedTimeoutToTheIntervalAsPrometheusDoes() throws {
+        let yaml = """
+            checks:
+              - {name: a, type: memory, interval: 5s}
+              - {name: b, type: memory, interval: 2s, timeout: 1s}
+            """
+        let checks = try ConfigLoader.parse(yaml: yaml, path: "inline.yml").checks
+        #expect(checks.map(\.interval) == [.seconds(5), .seconds(2)])
+        #expect(checks.map(\.timeout) == [.seconds(5), .seconds(1)])
+        let global = try ConfigLoader.parse(yaml: "global: {interval: 3s}\nchecks: []\n", path: "g.yml").global
+        #expect(global.timeout == .seconds(3))
+    }
+
+    @Test func rejectsAFileLargerThanTheLimit() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-large-\(UUID()).yml")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data(count: ConfigLoader.maximumFileSize + 1).write(to: url)
+        #expect(diagnostics(loading: url.path) == ["\(url.path): cannot read file: larger than 16 MiB"])
     }
 
     @Test func treatsEmptySectionsAsDefaults() throws {

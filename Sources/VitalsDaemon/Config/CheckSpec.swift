@@ -26,6 +26,9 @@ struct CheckSpec: Sendable, Equatable {
             && lhs.column == rhs.column && AnyHashable(lhs.settings) == AnyHashable(rhs.settings)
     }
 
+    /// The longest check name or tag: it is a label value on every series of the check.
+    static let maximumNameLength = 128
+
     /// Whether `text` can be a check name or a tag: `[A-Za-z0-9_.-]+`.
     static func isValidName(_ text: String) -> Bool {
         !text.isEmpty

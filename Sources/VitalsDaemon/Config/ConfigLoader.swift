@@ -20,6 +20,9 @@ import Darwin
 /// }
 /// ```
 enum ConfigLoader {
+    /// The largest file read: a configuration of 100,000 checks is about 10 MiB.
+    static let maximumFileSize = 16 << 20
+
     /// Reads the file at `path` and validates it.
     ///
     /// - Throws: ``ConfigError``; an unreadable file is one diagnostic at line 0 (`PATH: cannot read file: …`).
@@ -124,6 +127,9 @@ enum ConfigLoader {
             }
             if count == 0 { break }
             bytes.append(contentsOf: buffer[0..<count])
+            if bytes.count > maximumFileSize {
+                return .failure(ReadFailure(message: "larger than \(maximumFileSize >> 20) MiB"))
+            }
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             return .failure(ReadFailure(message: "not valid UTF-8"))

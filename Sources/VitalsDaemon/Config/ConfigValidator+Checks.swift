@@ -68,11 +68,11 @@ extension ConfigValidator {
         func inherited<Value>(_ value: (GlobalSettings) -> Value) -> Presence<Value> {
             global.map { .defaulted(value($0)) } ?? .optional
         }
-        let interval = read(check, "interval", inherited(\.interval), .positiveDuration)
-        let timeout = read(check, "timeout", inherited(\.timeout), .positiveDuration)
-        if let interval, let timeout {
+        let interval = read(check, "interval", inherited(\.interval), .atLeast(GlobalSettings.minimumInterval))
+        var timeout = read(check, "timeout", inherited(\.timeout), .atLeast(GlobalSettings.minimumTimeout))
+        if let interval, let inheritedOrSet = timeout {
             var rules = KeyRules(validator: self, mapping: check, rejected: [])
-            rules.requireTimeout(timeout, notLongerThan: interval)
+            timeout = rules.clampedTimeout(inheritedOrSet, interval: interval)
             self = rules.validator
         }
         let failureThreshold = read(check, "failure_threshold", inherited(\.failureThreshold), .threshold)
@@ -106,8 +106,11 @@ extension ConfigValidator {
 extension ValueReader where Value == String {
     /// A check name or tag: `[A-Za-z0-9_.-]+`.
     static var name: ValueReader {
-        string.checked("name: letters, digits, `_`, `.`, `-`") {
-            CheckSpec.isValidName($0) ? nil : "must contain only letters, digits, \"_\", \".\" and \"-\""
+        string.checked("name: letters, digits, `_`, `.`, `-`; at most \(CheckSpec.maximumNameLength) bytes") { name in
+            if name.utf8.count > CheckSpec.maximumNameLength {
+                return "must be at most \(CheckSpec.maximumNameLength) bytes long"
+            }
+            return CheckSpec.isValidName(name) ? nil : "must contain only letters, digits, \"_\", \".\" and \"-\""
         }
     }
 }
@@ -118,15 +121,18 @@ extension ValueReader where Value == [String] {
         ValueReader(
             kind: "list of names",
             read: { validator, node, keyPath in
-                guard let tags = validator.stringList(node, at: keyPath) else { return nil }
-                let items: [Node] = if case .sequence(let sequence) = node { Array(sequence) } else { [] }
+                guard case .sequence(let items) = node else {
+                    validator.report("\(keyPath): must be a list of strings", at: node.mark)
+                    return nil
+                }
+                var tags: [String] = []
                 var valid = true
-                for (index, (tag, item)) in zip(tags, items).enumerated() where !CheckSpec.isValidName(tag) {
-                    validator.report(
-                        "\(keyPath)[\(index)]: must contain only letters, digits, \"_\", \".\" and \"-\"",
-                        at: item.mark
-                    )
-                    valid = false
+                for (index, item) in items.enumerated() {
+                    if let tag = ValueReader<String>.name.read(&validator, item, "\(keyPath)[\(index)]") {
+                        tags.append(tag)
+                    } else {
+                        valid = false
+                    }
                 }
                 return valid ? tags : nil
             },

@@ -126,7 +126,10 @@ extension ConfigValidator {
 
     mutating func duration(_ node: Node, at keyPath: String) -> Duration? {
         guard case .scalar(let scalar) = node, let duration = parseDuration(scalar.string) else {
-            report("\(keyPath): \(Self.durationHint)", at: node.mark)
+            let text = if case .scalar(let scalar) = node { scalar.string } else { "" }
+            // Well formed but past what a duration holds (about 292 years): say so, not "must be a duration".
+            let wellFormed = text.wholeMatch(of: /(?:[0-9]+(?:ms|y|w|d|h|m|s))+/) != nil
+            report("\(keyPath): \(wellFormed ? "is out of range" : Self.durationHint)", at: node.mark)
             return nil
         }
         return duration

@@ -1,5 +1,10 @@
 /// The `global` section: values every check inherits unless it overrides them.
 struct GlobalSettings: ConfigSection {
+    /// The shortest interval a file may set: shorter ones only burn CPU.
+    static let minimumInterval = Duration.milliseconds(100)
+    /// The shortest timeout a file may set.
+    static let minimumTimeout = Duration.milliseconds(10)
+
     var interval = Duration.seconds(30)
     /// Never longer than `interval`.
     var timeout = Duration.seconds(10)
@@ -8,8 +13,13 @@ struct GlobalSettings: ConfigSection {
 
     static var keys: [ConfigKey<Self>] {
         [
-            .key("interval", \.interval, .positiveDuration, "How often each check runs."),
-            .key("timeout", \.timeout, .positiveDuration, "A run that takes longer is cancelled and fails."),
+            .key("interval", \.interval, .atLeast(minimumInterval), "How often each check runs."),
+            .key(
+                "timeout",
+                \.timeout,
+                .atLeast(minimumTimeout),
+                "A run that takes longer is cancelled and fails; an inherited one longer than the interval is cut to it."
+            ),
             .key(
                 "failure_threshold",
                 \.failureThreshold,
@@ -25,7 +35,7 @@ struct GlobalSettings: ConfigSection {
         ]
     }
 
-    func validate(_ rules: inout KeyRules) {
-        rules.requireTimeout(timeout, notLongerThan: interval)
+    mutating func validate(_ rules: inout KeyRules) {
+        timeout = rules.clampedTimeout(timeout, interval: interval)
     }
 }

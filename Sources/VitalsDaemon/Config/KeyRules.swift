@@ -63,15 +63,15 @@ struct KeyRules {
         }
     }
 
-    /// Requires a timeout no longer than the interval, reported at whichever of the two the mapping
-    /// sets (timeout first).
-    mutating func requireTimeout(_ timeout: Duration, notLongerThan interval: Duration) {
-        guard isValid("timeout"), isValid("interval"), timeout > interval else { return }
+    /// The timeout to use with `interval`, as Prometheus has it: a timeout the mapping sets must not be
+    /// longer than the interval (reported at the timeout); an inherited or default one is cut to it.
+    mutating func clampedTimeout(_ timeout: Duration, interval: Duration) -> Duration {
+        guard timeout > interval, isValid("timeout"), isValid("interval") else { return timeout }
         if contains("timeout") {
             report("timeout", "must not be longer than interval (\(interval.shortDescription))")
-        } else if contains("interval") {
-            report("interval", "must not be shorter than timeout (\(timeout.shortDescription))")
+            return timeout
         }
+        return interval
     }
 }
 

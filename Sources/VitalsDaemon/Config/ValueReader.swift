@@ -123,6 +123,13 @@ extension ValueReader where Value == Duration {
     static var positiveDuration: ValueReader {
         duration.checked("duration > 0") { $0 > .zero ? nil : "must be longer than 0s" }
     }
+
+    /// A duration of at least `minimum`: the floor keeps a typo like `1ms` from burning a core.
+    static func atLeast(_ minimum: Duration) -> ValueReader {
+        duration.checked("duration ≥ \(minimum.shortDescription)") { value in
+            value >= minimum ? nil : "must be at least \(minimum.shortDescription)"
+        }
+    }
 }
 
 extension ValueReader where Value == HostPort {

@@ -1,0 +1,93 @@
+import Foundation
+import NIOHTTP1
+import Testing
+
+/// The small cases a new user trips over, each against the real binary.
+@Suite(.tags(.integration)) struct EdgeCaseTests {
+    @Test func anIntervalAloneIsValidBecauseTheInheritedTimeoutIsCutToIt() async throws {
+        let directory = try TemporaryDirectory()
+        let config = try directory.write("interval.yml", "checks:\n  - {name: m, type: memory, interval: 5s}\n")
+        let result = try await runVitals(["check-config", "--config.file", config])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "\(config): OK, 1 checks (1 critical)\n")
+    }
+
+    @Test func tooShortIntervalsAndOutOfRangeDurationsAreLocated() async throws {
+        let directory = try TemporaryDirectory()
+        let config = try directory.write(
+            "limits.yml",
+            "checks:\n  - {name: m, type: memory, interval: 1ms}\n  - {name: n, type: memory, interval: 999999999h}\n"
+        )
+        let result = try await runVitals(["check-config", "--config.file", config])
+        #expect(result.status == 2)
+        #expect(
+            result.stderr == """
+                \(config):2:39: checks[0] (m): interval: must be at least 100ms
+                \(config):3:39: checks[1] (n): interval: is out of range
+
+                """
+        )
+    }
+
+    @Test func theStatusPageIs200WhileACriticalCheckFails() async throws {
+        let directory = try TemporaryDirectory()
+        let config = """
+            checks:
+              - {name: gone, type: file, path: "\(directory.path)/absent"}
+            """
+        let daemon = try await DaemonProcess(config: config, in: directory)
+        try await waitForFirstResults(daemon)
+        #expect(try await daemon.health().status == 500)
+        let page = try await daemon.request("/")
+        #expect(page.status == 200)
+        #expect(page.body.contains("gone"))
+    }
+
+    @Test func aWrongMethodIs405WithAllow() async throws {
+        let directory = try TemporaryDirectory()
+        let daemon = try await DaemonProcess(config: "checks: []\n", in: directory)
+        for path in ["/health", "/metrics", "/"] {
+            let response = try await daemon.request(path, method: .POST)
+            #expect(response.status == 405, "\(path)")
+            #expect(response.headers["Allow"] == ["GET, HEAD"], "\(path)")
+        }
+        let reload = try await daemon.request("/ping/x", method: .DELETE)
+        #expect(reload.status == 405)
+        #expect(reload.headers["Allow"] == ["GET, POST"])
+        #expect(try await daemon.request("/nothing-here").status == 404)
+    }
+
+    @Test func pingNamesArePercentDecoded() async throws {
+        let directory = try TemporaryDirectory()
+        let config = "checks:\n  - {name: hb, type: heartbeat, ttl: 1h}\n"
+        let daemon = try await DaemonProcess(config: config, in: directory)
+        try await waitForFirstResults(daemon)
+        #expect(try await daemon.request("/ping/%68%62", method: .POST).status == 200)
+        try await waitUntil("the heartbeat to pass") { try await daemon.result("hb")?["status"] as? String == "pass" }
+    }
+
+    @Test func anHTTPSCheckAgainstPlainTCPSaysSoInWords() async throws {
+        let plain = try await TCPPeer()
+        let directory = try TemporaryDirectory()
+        let config = try directory.write(
+            "tls.yml",
+            """
+            global: {timeout: 2s}
+            checks:
+              - {name: web, type: http, url: "https://127.0.0.1:\(plain.port)/"}
+              - {name: cert, type: tls, address: "127.0.0.1:\(plain.port)"}
+            """
+        )
+        let result = try await runVitals(["check", "--config.file", config, "--format", "json"])
+        await plain.close()
+        let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let results = try #require(json?["results"] as? [[String: Any]])
+        #expect(results.count == 2)
+        for check in results {
+            let output = check["output"] as? String ?? ""
+            #expect(check["reason"] as? String == "tls", "\(check)")
+            #expect(output.hasPrefix("TLS handshake failed"), "\(output)")
+            #expect(!output.contains("NIOSSL") && !output.contains("BoringSSL"), "\(output)")
+        }
+    }
+}
