@@ -173,7 +173,11 @@ let package = Package(
         ),
         .testTarget(
             name: "VitalsDaemonTests",
-            dependencies: ["VitalsDaemon", "Vitals", "VitalsProbes"],
+            dependencies: [
+                "VitalsDaemon", "Vitals", "VitalsProbes", "VitalsTesting",
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

@@ -50,12 +50,22 @@ public enum Daemon {
         let watchdogInterval = notifier.watchdogPingInterval()
         // The loop must turn at least twice per watchdog ping interval for the pings to show progress.
         let tick = min(.seconds(1), (watchdogInterval ?? .seconds(2)) / 2)
+        let heartbeats = HeartbeatStore(directory: options.storageDirectory, logger: logger)
+        heartbeats.load()
+        heartbeats.adopt(definitions)
         let monitor = Monitor(mode: .scheduled, clock: ContinuousClock(), tick: tick, logger: logger)
         monitor.replace(with: definitions)
         let daemon = DaemonSource(
             monitor: monitor,
             configuration: configuration,
-            reloader: Reloader(source: source, factory: factory, monitor: monitor, logger: logger),
+            reloader: Reloader(
+                source: source,
+                factory: factory,
+                monitor: monitor,
+                heartbeats: heartbeats,
+                logger: logger
+            ),
+            heartbeats: heartbeats,
             notifier: notifier,
             canReload: options.enableLifecycle
         )
@@ -80,6 +90,8 @@ public enum Daemon {
             logger: logger
         )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            // First, so that it stops last: the pings the server took until it stopped get written.
+            .init(service: heartbeats),
             .init(service: app),
             .init(service: monitor),
             .init(service: ReloadSignalService(daemon: daemon)),
@@ -100,7 +112,7 @@ public enum Daemon {
                 requireHealthy: { daemon.requireHealthy },
                 ping: { notifier.notify("WATCHDOG=1") }
             )
-            services.insert(.init(service: watchdog), at: 2)
+            services.insert(.init(service: watchdog), at: 3)
             logger.info("systemd watchdog enabled", metadata: ["ping_interval": "\(watchdogInterval)"])
         }
         let group = ServiceGroup(

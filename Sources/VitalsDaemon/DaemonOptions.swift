@@ -12,18 +12,36 @@ public struct DaemonOptions: Sendable {
     public var logLevel: Logger.Level
     /// How log lines look.
     public var logFormat: LogFormat
+    /// The directory where state that outlives a restart (the heartbeats' last pings) is kept;
+    /// `nil` or empty keeps nothing. See ``defaultStoragePath(stateDirectory:)``.
+    public var storagePath: String?
 
     public init(
         configFile: String? = nil,
         listenAddress: String = "127.0.0.1:9469",
         enableLifecycle: Bool = false,
         logLevel: Logger.Level = .info,
-        logFormat: LogFormat = .logfmt
+        logFormat: LogFormat = .logfmt,
+        storagePath: String? = nil
     ) {
         self.configFile = configFile
         self.listenAddress = listenAddress
         self.enableLifecycle = enableLifecycle
         self.logLevel = logLevel
         self.logFormat = logFormat
+        self.storagePath = storagePath
+    }
+
+    /// The storage directory when `--storage.path` is not given: the first of the directories systemd
+    /// names in `STATE_DIRECTORY` (set by `StateDirectory=`, colon-separated when it names several), or
+    /// `nil` outside such a unit.
+    /// - Parameter stateDirectory: The value of `STATE_DIRECTORY`, if set.
+    public static func defaultStoragePath(stateDirectory: String?) -> String? {
+        stateDirectory?.split(separator: ":").first.map(String.init)
+    }
+
+    /// ``storagePath``, with an empty path (`--storage.path ""`) meaning none.
+    var storageDirectory: String? {
+        storagePath.flatMap { $0.isEmpty ? nil : $0 }
     }
 }

@@ -9,12 +9,21 @@ final class DaemonSource: HealthSource {
     let monitor: Monitor
     let canReload: Bool
     private let reloader: Reloader
+    private let heartbeats: HeartbeatStore
     private let notifier: Notifier
     private let settings: Mutex<(options: HealthEndpointsOptions, requireHealthy: Bool)>
 
-    init(monitor: Monitor, configuration: Configuration, reloader: Reloader, notifier: Notifier, canReload: Bool) {
+    init(
+        monitor: Monitor,
+        configuration: Configuration,
+        reloader: Reloader,
+        heartbeats: HeartbeatStore,
+        notifier: Notifier,
+        canReload: Bool
+    ) {
         self.monitor = monitor
         self.reloader = reloader
+        self.heartbeats = heartbeats
         self.notifier = notifier
         self.canReload = canReload
         self.settings = Mutex((Daemon.endpointOptions(configuration), configuration.watchdog.requireHealthy))
@@ -28,7 +37,9 @@ final class DaemonSource: HealthSource {
     var requireHealthy: Bool { settings.withLock { $0.requireHealthy } }
 
     func ping(_ name: String, success: Bool) -> Bool {
-        monitor.ping(name, success: success)
+        guard monitor.ping(name, success: success) else { return false }
+        heartbeats.record(name, success: success)
+        return true
     }
 
     func reload() async -> HealthEndpoints.ReloadResult {

@@ -14,6 +14,8 @@ struct Reloader: Sendable {
     let source: ConfigSource
     let factory: CheckFactory
     let monitor: Monitor
+    /// Restores the last pings of heartbeats the new file changed, and forgets removed ones.
+    let heartbeats: HeartbeatStore
     let logger: Logger
 
     /// Loads and applies the file; records the outcome in the store for `vitals_config_last_reload_*`.
@@ -22,6 +24,7 @@ struct Reloader: Sendable {
         do {
             let configuration = try source.load()
             let definitions = factory.definitions(for: configuration)
+            heartbeats.adopt(definitions)
             monitor.replace(with: definitions)
             store.recordReload(successful: true)
             logger.info(

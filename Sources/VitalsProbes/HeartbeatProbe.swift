@@ -50,6 +50,31 @@ public final class HeartbeatProbe<C: Clock>: HealthCheck, PingReceiver where C.D
         }
     }
 
+    /// Restores a ping saved before a restart, so that a heartbeat still within `ttl + grace`
+    /// passes at once instead of failing until its job pings again.
+    ///
+    /// The saved time is wall-clock time; the probe times pings on its own clock, so the ping is
+    /// placed as long before the clock's `now` as `lastPing` was before `now`. A ping in the future
+    /// (the wall clock was set back) counts as just now. A probe that has already received a ping
+    /// keeps it: a live ping is newer than anything saved.
+    /// - Parameters:
+    ///   - lastPing: When the saved ping arrived, in Unix seconds.
+    ///   - success: Whether it was a success or a reported failure.
+    ///   - now: The current wall-clock time, in Unix seconds.
+    public func restore(lastPing: Double, success: Bool, now: Double) {
+        guard lastPing.isFinite, now.isFinite else { return }
+        // Capped so that a nonsense time cannot overflow the clock's instant; a century is expired anyway.
+        let age = min(max(now - lastPing, 0), Self.longestRestoredAge)
+        let instant = clock.now.advanced(by: .zero - .seconds(age))
+        state.withLock { state in
+            guard state.lastPing == nil else { return }
+            state.lastPing = instant
+            state.failed = !success
+        }
+    }
+
+    private static var longestRestoredAge: Double { 100 * 365 * 86_400 }
+
     public func run() async throws -> CheckOutcome {
         let (lastPing, failed) = state.withLock { ($0.lastPing, $0.failed) }
         guard let lastPing else {

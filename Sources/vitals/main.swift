@@ -62,6 +62,15 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("web.enable-lifecycle"), help: "Enable POST /-/reload.")
     var enableLifecycle = false
 
+    @Option(
+        name: .customLong("storage.path"),
+        help: ArgumentHelp(
+            "Directory for state kept across restarts (heartbeats' last pings); \"\" keeps none.",
+            discussion: "Default: the first directory in $STATE_DIRECTORY (systemd's StateDirectory=), else none."
+        )
+    )
+    var storagePath: String?
+
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
@@ -70,7 +79,11 @@ struct Serve: AsyncParsableCommand {
             listenAddress: listenAddress,
             enableLifecycle: enableLifecycle,
             logLevel: logging.level.level,
-            logFormat: logging.format
+            logFormat: logging.format,
+            storagePath: storagePath
+                ?? DaemonOptions.defaultStoragePath(
+                    stateDirectory: getenv("STATE_DIRECTORY").map { String(cString: $0) }
+                )
         )
         let code = await Daemon.serve(options, logger: logging.makeLogger())
         if code != 0 { throw ExitCode(code) }

@@ -114,7 +114,9 @@ final class DaemonProcess: Sendable {
         process.executableURL = URL(fileURLWithPath: try vitalsBinary())
         process.arguments = arguments + extraArguments
         var processEnvironment = ProcessInfo.processInfo.environment
-        for name in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] { processEnvironment[name] = nil }
+        for name in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "STATE_DIRECTORY"] {
+            processEnvironment[name] = nil
+        }
         process.environment = processEnvironment.merging(environment) { $1 }
         let err = Pipe()
         process.standardError = err
