@@ -66,23 +66,66 @@ struct CommandResult {
 
 /// Runs `vitals` with `arguments` to completion.
 func runVitals(_ arguments: [String]) async throws -> CommandResult {
+    try await runProcess(try vitalsBinary(), arguments, limit: .seconds(60))
+}
+
+/// Runs a program to its end without holding a concurrency thread: output is read on threads of its
+/// own and the exit is polled. A blocking read or `waitUntilExit` here would take one of the few
+/// threads that every test shares, and starve the tests that run beside it.
+/// - Parameters:
+///   - executable: a path, or a command name looked up through `/usr/bin/env`.
+///   - input: written to the program's standard input through a temporary file.
+func runProcess(
+    _ executable: String,
+    _ arguments: [String],
+    input: String? = nil,
+    limit: Duration = .seconds(60)
+) async throws -> CommandResult {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: try vitalsBinary())
-    process.arguments = arguments
+    if executable.hasPrefix("/") {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+    } else {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [executable] + arguments
+    }
+    let inputFile: TemporaryDirectory?
+    if let input {
+        let directory = try TemporaryDirectory()
+        process.standardInput = FileHandle(forReadingAtPath: try directory.write("stdin", input))
+        inputFile = directory
+    } else {
+        process.standardInput = FileHandle.nullDevice
+        inputFile = nil
+    }
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out
     process.standardError = err
+    let stdout = PipeReader(out)
+    let stderr = PipeReader(err)
     try process.run()
-    async let stdout = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
-    async let stderr = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
-    let (outData, errData) = await (stdout, stderr)
-    try await waitUntil("vitals \(arguments.first ?? "") to exit", limit: .seconds(60)) { !process.isRunning }
-    return CommandResult(
-        status: process.terminationStatus,
-        stdout: String(decoding: outData, as: UTF8.self),
-        stderr: String(decoding: errData, as: UTF8.self)
-    )
+    try await waitUntil("\(executable) \(arguments.first ?? "") to exit", limit: limit) {
+        !process.isRunning && stdout.text != nil && stderr.text != nil
+    }
+    _ = inputFile
+    return CommandResult(status: process.terminationStatus, stdout: stdout.text ?? "", stderr: stderr.text ?? "")
+}
+
+/// Reads a pipe to its end on a thread of its own.
+final class PipeReader: Sendable {
+    private let result = Locked<String?>(nil)
+
+    init(_ pipe: Pipe) {
+        let result = self.result
+        Thread.detachNewThread {
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            result.withLock { $0 = String(decoding: data, as: UTF8.self) }
+        }
+    }
+
+    /// Everything read, once the pipe has ended.
+    var text: String? { result.withLock { $0 } }
 }
 
 /// Waits until every check of `daemon` has a result.
@@ -161,15 +204,11 @@ final class DaemonProcess: Sendable {
     /// A `HEAD` request through curl (async-http-client's HEAD handling trips over a
     /// Content-Length without a body on some responses): status, headers (lower-cased
     /// names) and the number of body bytes received.
-    func head(_ path: String) throws -> (status: Int, headers: [String: String], bodyBytes: Int) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["curl", "-sS", "-I", "-w", "\n%{size_download}", "http://127.0.0.1:\(port)\(path)"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+    func head(_ path: String) async throws -> (status: Int, headers: [String: String], bodyBytes: Int) {
+        let text = try await runProcess(
+            "curl",
+            ["-sS", "-I", "-w", "\n%{size_download}", "http://127.0.0.1:\(port)\(path)"]
+        ).stdout
         let lines = text.split(separator: "\r\n", omittingEmptySubsequences: false).flatMap {
             $0.split(separator: "\n")
         }

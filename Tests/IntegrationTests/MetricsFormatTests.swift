@@ -30,22 +30,10 @@ import Testing
         return daemon
     }
 
-    /// Runs a command with `input` on stdin; returns its exit status and output.
-    private func pipe(_ input: String, to arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let stdin = Pipe()
-        let output = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    /// Runs a command with `input` on stdin; returns its exit status and output (stdout, then stderr).
+    private func pipe(_ input: String, to arguments: [String]) async throws -> (Int32, String) {
+        let result = try await runProcess(arguments[0], Array(arguments.dropFirst()), input: input)
+        return (result.status, result.stdout + result.stderr)
     }
 
     @Test func prometheusTextPassesPromtool() async throws {
@@ -53,7 +41,7 @@ import Testing
         let daemon = try await startDaemon(directory)
         let response = try await daemon.request("/metrics")
         #expect(response.headers.first(name: "Content-Type") == "text/plain; version=0.0.4; charset=utf-8")
-        let (status, output) = try pipe(response.body, to: ["promtool", "check", "metrics"])
+        let (status, output) = try await pipe(response.body, to: ["promtool", "check", "metrics"])
         #expect(status == 0)
         #expect(output.isEmpty, "promtool: \(output)")
     }
@@ -66,14 +54,17 @@ import Testing
             response.headers.first(name: "Content-Type") == "application/openmetrics-text; version=1.0.0; charset=utf-8"
         )
         #expect(response.body.hasSuffix("# EOF\n"))
-        let (status, output) = try pipe(response.body, to: [try venvPython(), try script("check-openmetrics.py")])
+        let (status, output) = try await pipe(
+            response.body,
+            to: [try venvPython(), try script("check-openmetrics.py")]
+        )
         #expect(status == 0, "\(output)")
     }
 
     @Test func gzippedOpenMetricsDecompressesAndParses() async throws {
         let directory = try TemporaryDirectory()
         let daemon = try await startDaemon(directory)
-        let (curlStatus, body) = try pipe(
+        let (curlStatus, body) = try await pipe(
             "",
             to: [
                 "curl", "-sS", "--compressed", "-H", "Accept: \(Self.openMetricsAccept)",
@@ -86,7 +77,7 @@ import Testing
         #expect(trailer.hasPrefix("application/openmetrics-text"))
         let downloaded = Int(trailer.split(separator: "|").last ?? "") ?? 0
         #expect(downloaded < document.utf8.count / 3, "the transfer was compressed")
-        let (status, output) = try pipe(document, to: [try venvPython(), try script("check-openmetrics.py")])
+        let (status, output) = try await pipe(document, to: [try venvPython(), try script("check-openmetrics.py")])
         #expect(status == 0, "\(output)")
     }
 

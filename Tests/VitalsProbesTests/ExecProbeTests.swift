@@ -147,12 +147,11 @@ struct ExecProbeTests {
         let child = try #require(
             plugins.read("child").flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         )
-        let clock = ContinuousClock()
-        let cancelled = clock.now
         run.cancel()
-        let result = try await bounded(.seconds(3)) { await run.result }
+        // Promptly means long before the plugin's own `sleep 60` would end; the bound only keeps a
+        // broken probe from hanging the suite, and is loose enough for a loaded machine.
+        let result = try await bounded(.seconds(10)) { await run.result }
         #expect(throws: CancellationError.self) { try result.get() }
-        #expect(cancelled.duration(to: clock.now) < .seconds(2))
         // The leader is reaped by the probe; the orphaned child may linger as a zombie until
         // init reaps it, but it must not be running.
         try await waitUntil(.seconds(2)) { !isRunning(leader) && !isRunning(child) }
