@@ -73,16 +73,31 @@ func runVitals(_ arguments: [String]) async throws -> CommandResult {
     let err = Pipe()
     process.standardOutput = out
     process.standardError = err
+    // Read on threads of their own rather than in two blocked tasks: on a small machine those
+    // would take every concurrency thread, and a peer in this process could not answer.
+    let stdout = PipeReader(out)
+    let stderr = PipeReader(err)
     try process.run()
-    async let stdout = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
-    async let stderr = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
-    let (outData, errData) = await (stdout, stderr)
-    try await waitUntil("vitals \(arguments.first ?? "") to exit", limit: .seconds(60)) { !process.isRunning }
-    return CommandResult(
-        status: process.terminationStatus,
-        stdout: String(decoding: outData, as: UTF8.self),
-        stderr: String(decoding: errData, as: UTF8.self)
-    )
+    try await waitUntil("vitals \(arguments.first ?? "") to exit", limit: .seconds(60)) {
+        !process.isRunning && stdout.text != nil && stderr.text != nil
+    }
+    return CommandResult(status: process.terminationStatus, stdout: stdout.text ?? "", stderr: stderr.text ?? "")
+}
+
+/// Reads a pipe to its end on a thread of its own.
+final class PipeReader: Sendable {
+    private let result = Locked<String?>(nil)
+
+    init(_ pipe: Pipe) {
+        let result = self.result
+        Thread.detachNewThread {
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            result.withLock { $0 = String(decoding: data, as: UTF8.self) }
+        }
+    }
+
+    /// Everything read, once the pipe has ended.
+    var text: String? { result.withLock { $0 } }
 }
 
 /// A running `vitals serve`, stopped (SIGKILL if need be) when released.
