@@ -58,15 +58,19 @@ enum ProbeSupport {
         seconds(value.inSeconds)
     }
 
-    /// `bytes` decoded as UTF-8 with control characters as spaces, trimmed, and cut to `limit`
-    /// characters with an ellipsis.
+    /// `bytes` decoded as UTF-8 with control characters as spaces, trimmed, scrubbed and cut
+    /// to `limit` characters with an ellipsis.
+    ///
+    /// Secrets are masked before the text is cut: a secret cut in half no longer looks like one.
     static func printable(_ bytes: some Collection<UInt8>, limit: Int = 64) -> String {
-        var text = String(decoding: bytes, as: UTF8.self)
+        // Enough to see a secret that starts within the limit whole, without scrubbing a huge body.
+        let window = bytes.prefix(limit * 4 + 8192)
+        var text = String(decoding: window, as: UTF8.self)
         text = String(
             String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 })
         )
-        text = trimmed(text[...])
-        return text.count > limit ? text.prefix(limit) + "…" : text
+        text = Scrubber.scrub(trimmed(text[...]))
+        return text.count > limit || window.count < bytes.count ? text.prefix(limit) + "…" : text
     }
 
     /// `text` without leading and trailing whitespace.

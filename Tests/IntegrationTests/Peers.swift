@@ -37,16 +37,28 @@ final class TCPPeer: Sendable {
     }
 }
 
-/// A real HTTP server on 127.0.0.1 whose `/status` answers with a status the test sets.
+/// A real HTTP server on 127.0.0.1 whose `/status` answers with a status the test sets, and
+/// `/body/NAME` with 200 and a body the test sets.
 final class HTTPPeer: Sendable {
     private let statusCode = Locked(200)
+    private let bodies = Locked<[String: String]>([:])
     private let portBox = Locked<Int?>(nil)
     private let task: Task<Void, any Error>
 
     init() async throws {
         let statusCode = self.statusCode
+        let bodies = self.bodies
         let portBox = self.portBox
         let router = Router()
+        router.get("body/:name") { _, context in
+            let name = context.parameters.get("name") ?? ""
+            let body = bodies.withLock { $0[name] } ?? ""
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain"],
+                body: .init(byteBuffer: ByteBuffer(string: body))
+            )
+        }
         router.get("status") { _, _ in
             let code = statusCode.withLock { $0 }
             return Response(
@@ -73,6 +85,8 @@ final class HTTPPeer: Sendable {
     var port: Int { portBox.withLock { $0 ?? 0 } }
 
     func setStatus(_ code: Int) { statusCode.withLock { $0 = code } }
+
+    func setBody(_ body: String, at name: String) { bodies.withLock { $0[name] = body } }
 
     func stop() { task.cancel() }
 }

@@ -4,31 +4,66 @@ import Testing
 
 /// Configures secrets in every place the contract names and looks for them in every output.
 @Suite(.tags(.integration)) struct SecretsTests {
+    private static let jwtSignature = "jwtSig6b1aQx"
+    private static let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ2aXRhbHMifQ." + jwtSignature
+
     private static let secrets = [
-        "url-pass-7f3a", "dsn-pass-9c1e", "bearer-token-44d2", "api-key-0b8f", "cookie-val-5e6d", "env-secret-2a9c",
+        "url-pass-7f3a", "url-sig-7d3e", "dsn-pass-9c1e", "bearer-token-44d2", "api-key-0b8f", "cookie-val-5e6d",
+        "env-secret-2a9c", "body-pass-3d71", "body-bearer-8e2f", jwtSignature, "mysql-pwd-1c5b", "env-json-pass-77aa",
+        "env-bearer-5f0c", "exec-pass-2e9d",
+    ]
+
+    /// Bodies that fail `expect_body`, so that they reach their check's message, and what
+    /// the message shows of them. Their checks have a roomier timeout than the others:
+    /// they must not time out, or the bodies would not reach the messages.
+    private static let bodies = [
+        ("json", #"{"password": "body-pass-3d71", "user": "vitals"}"#, #"{"password": "********", "user": "vitals"}"#),
+        ("header", "Authorization: Bearer body-bearer-8e2f", "Authorization: Bearer ********"),
+        ("jwt", "token " + jwt, "token ********"),
+    ]
+
+    /// Secrets by value in variables whose names do not look secret, and `MYSQL_PWD`.
+    private static let environment = [
+        "VITALS_DB_PASSWORD": "env-secret-2a9c", "MYSQL_PWD": "mysql-pwd-1c5b",
+        "VITALS_SETTINGS": #"{"password": "env-json-pass-77aa"}"#, "VITALS_UPSTREAM": "Bearer env-bearer-5f0c",
     ]
 
     private func config(httpPort: Int, closedPort: Int) -> String {
-        let s = Self.secrets
+        let bodyChecks = Self.bodies.map { name, _, _ in
+            """
+              - name: body_\(name)
+                type: http
+                url: "http://127.0.0.1:\(httpPort)/body/\(name)"
+                expect_body: "^ok$"
+                interval: 1s
+                timeout: 1s
+            """
+        }
         return """
             environment: {enabled: true}
             checks:
               - name: api
                 type: http
-                url: "http://vitals:\(s[0])@127.0.0.1:\(httpPort)/status"
-                headers: {Authorization: "Bearer \(s[2])", X-Api-Key: "\(s[3])", Cookie: "session=\(s[4])"}
+                url: "http://vitals:url-pass-7f3a@127.0.0.1:\(httpPort)/status?sig=url-sig-7d3e"
+                headers: {Authorization: "Bearer bearer-token-44d2", X-Api-Key: "api-key-0b8f", Cookie: "session=cookie-val-5e6d"}
                 interval: 250ms
                 timeout: 250ms
               - name: api_down
                 type: http
-                url: "http://vitals:\(s[0])@127.0.0.1:\(closedPort)/"
+                url: "http://vitals:url-pass-7f3a@127.0.0.1:\(closedPort)/"
                 interval: 250ms
                 timeout: 250ms
               - name: db
                 type: postgres
-                dsn: "postgres://vitals:\(s[1])@127.0.0.1:\(closedPort)/app"
+                dsn: "postgres://vitals:dsn-pass-9c1e@127.0.0.1:\(closedPort)/app"
                 interval: 250ms
                 timeout: 250ms
+              - name: plugin
+                type: exec
+                command: ["/bin/echo", "--password", "exec-pass-2e9d"]
+                interval: 250ms
+                timeout: 250ms
+            \(bodyChecks.joined(separator: "\n"))
             """
     }
 
@@ -43,6 +78,7 @@ import Testing
         let http = try await HTTPPeer()
         defer { http.stop() }
         http.setStatus(503)
+        for (name, body, _) in Self.bodies { http.setBody(body, at: name) }
         let closed = try await TCPPeer()
         let closedPort = closed.port
         await closed.close()
@@ -51,13 +87,23 @@ import Testing
             config: config,
             in: directory,
             extraArguments: ["--log.level", "debug"],
-            environment: ["VITALS_DB_PASSWORD": Self.secrets[5]]
+            environment: Self.environment
         )
-        try await waitUntil("every check to fail at least twice") {
+        try await waitUntil("every check to run at least twice") {
             let body = try await daemon.request("/metrics").body
             let runs = body.split(separator: "\n").filter { $0.hasPrefix("healthcheck_runs_total{") }
-            return runs.count == 3 && runs.allSatisfy { Double($0.split(separator: " ").last ?? "") ?? 0 >= 2 }
+            return runs.count == 7 && runs.allSatisfy { Double($0.split(separator: " ").last ?? "") ?? 0 >= 2 }
         }
+        // The secrets really reach the messages, and only they are masked.
+        try await waitUntil("the bodies to reach the messages") {
+            for (name, _, shown) in Self.bodies {
+                let output = try await daemon.result("body_\(name)")?["output"] as? String ?? ""
+                guard output.contains("(got \"\(shown)\")") else { return false }
+            }
+            return true
+        }
+        #expect(try await daemon.result("plugin")?["output"] as? String == "--password ********")
+
         for format in ["json", "health+json", "text", "openmetrics", "rss", "atom", "html"] {
             assertClean(try await daemon.request("/health?format=\(format)").body, "/health?format=\(format)")
         }
@@ -71,8 +117,10 @@ import Testing
         let environment = try await daemon.request("/environment")
         #expect(environment.status == 200)
         assertClean(environment.body, "/environment")
+        try expectMasks(inEnvironment: environment.body)
         assertClean(daemon.logText, "the debug log")
         #expect(daemon.logText.contains("level=debug"), "the log really is at debug level")
+        #expect(daemon.logText.contains("Authorization: Bearer ********"), "check messages reach the log")
 
         let file = try directory.write("sweep.yml", config)
         for format in ["text", "json", "nagios"] {
@@ -80,6 +128,9 @@ import Testing
                 "check", "--config.file", file, "--format", format, "--log.level", "debug",
             ])
             assertClean(result.stdout + result.stderr, "vitals check --format \(format)")
+            if format != "nagios" {
+                #expect(result.stdout.contains("Bearer ********"), "vitals check --format \(format) shows the messages")
+            }
         }
         // An invalid file must not echo its secrets either.
         let broken = try directory.write(
@@ -89,5 +140,21 @@ import Testing
         let check = try await runVitals(["check-config", "--config.file", broken])
         #expect(check.status == 2)
         assertClean(check.stdout + check.stderr, "check-config errors")
+    }
+
+    /// `/environment` masks the secrets but keeps what is around them.
+    private func expectMasks(inEnvironment body: String) throws {
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+        let process = try #require(document["process"] as? [String: Any])
+        let variables = try #require(process["environment"] as? [String: String])
+        #expect(variables["MYSQL_PWD"] == "********")
+        #expect(variables["VITALS_SETTINGS"] == #"{"password": "********"}"#)
+        #expect(variables["VITALS_UPSTREAM"] == "Bearer ********")
+        let config = try #require(document["config"] as? [String: Any])
+        let checks = try #require(config["checks"] as? [[String: Any]])
+        let plugin = try #require(checks.first { $0["name"] as? String == "plugin" })
+        #expect(plugin["command"] as? [String] == ["/bin/echo", "--password", "********"])
+        let api = try #require(checks.first { $0["name"] as? String == "api" })
+        #expect((api["url"] as? String)?.hasSuffix("/status?sig=********") == true)
     }
 }

@@ -28,6 +28,17 @@ struct ProbeSupportTests {
         #expect(ProbeSupport.percent(value) == text)
     }
 
+    @Test(
+        arguments: [
+            ("see http://app:" + String(repeating: "p", count: 80) + "@db/x", "see http://app:********@db/x"),
+            (#"{"password": ""# + String(repeating: "s", count: 80) + #""}"#, #"{"password": "********"}"#),
+            (String(repeating: "x", count: 70), String(repeating: "x", count: 64) + "…"),
+        ] as [(String, String)]
+    )
+    func masksSecretsBeforeCuttingTheText(body: String, shown: String) {
+        #expect(ProbeSupport.printable(Array(body.utf8)) == shown)
+    }
+
     @Test func formatsDecimalsWithoutTrailingZeros() {
         #expect(ProbeSupport.decimal(0.26, digits: 2) == "0.26")
         #expect(ProbeSupport.decimal(2.5, digits: 2) == "2.5")

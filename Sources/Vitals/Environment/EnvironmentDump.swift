@@ -4,8 +4,8 @@
 /// The built-in sections are `os`, `runtime`, `process` and `config`; each can be
 /// switched off with ``Options``. Sections added with ``addSection(_:_:)`` follow
 /// them, in the order they were added. Every section is scrubbed before it is shown
-/// (``EnvironmentValue/scrubbed``): values under secret-looking keys, URL passwords,
-/// private keys and JWTs all become `********`.
+/// (``EnvironmentValue/scrubbed``): values under secret-looking keys, the argument after a
+/// secret-looking option, and whatever ``Scrubber`` finds by value all become `********`.
 ///
 /// ```swift
 /// var dump = EnvironmentDump(build: buildInfo, config: ["interval": "30s"])
@@ -128,7 +128,7 @@ public struct EnvironmentDump: Sendable {
         }
         return [
             "pid": .number(Double(facts.pid)),
-            "arguments": .array(maskArguments(facts.arguments).map(EnvironmentValue.string)),
+            "arguments": .array(facts.arguments.map(EnvironmentValue.string)),
             "working_directory": optional(facts.workingDirectory),
             "user": optional(facts.userName),
             "uid": .number(Double(facts.uid)),
@@ -136,25 +136,6 @@ public struct EnvironmentDump: Sendable {
             "resident_memory_bytes": facts.residentMemoryBytes.map(EnvironmentValue.number) ?? .null,
             "environment": .object(variables),
         ]
-    }
-
-    /// Masks the values of secret-looking options: `--db.password=x` and `--token x`.
-    static func maskArguments(_ arguments: [String]) -> [String] {
-        var masked: [String] = []
-        var maskNext = false
-        for argument in arguments {
-            let isOption = argument.hasPrefix("-")
-            if maskNext && !isOption {
-                masked.append(Scrubber.mask)
-            } else if isOption, let equals = argument.firstIndex(of: "=") {
-                let name = argument[..<equals]
-                masked.append(Scrubber.isSecretName(String(name)) ? name + "=" + Scrubber.mask : argument)
-            } else {
-                masked.append(argument)
-            }
-            maskNext = isOption && !argument.contains("=") && Scrubber.isSecretName(argument)
-        }
-        return masked
     }
 
     private static func optional(_ text: String?) -> EnvironmentValue {

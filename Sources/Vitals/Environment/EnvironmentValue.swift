@@ -34,15 +34,27 @@ public enum EnvironmentValue: Sendable, Equatable {
 
     /// The value with secrets masked, recursively: a member whose key
     /// ``Scrubber/isSecretName(_:)`` recognises becomes ``Scrubber/mask``, whatever its
-    /// value, and every string goes through ``Scrubber/scrubValue(_:)``.
+    /// value; in an array of strings (an argv list such as an `exec` command) the string
+    /// after a secret-looking long option (`--password`) does too; and every string goes
+    /// through ``Scrubber/scrub(_:)->String``.
     public var scrubbed: EnvironmentValue {
         switch self {
         case .string(let text):
-            .string(Scrubber.scrubValue(text))
+            .string(Scrubber.scrub(text))
         case .number, .bool, .null:
             self
         case .array(let elements):
-            .array(elements.map(\.scrubbed))
+            .array(
+                elements.indices.map { index in
+                    if index > 0, case .string(let option) = elements[index - 1],
+                        case .string(let argument) = elements[index],
+                        Scrubber.masksArgument(after: option, argument)
+                    {
+                        return .string(Scrubber.mask)
+                    }
+                    return elements[index].scrubbed
+                }
+            )
         case .object(let members):
             .object(
                 members.map { member in
