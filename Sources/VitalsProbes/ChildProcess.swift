@@ -194,6 +194,10 @@ final class ChildProcess: Sendable {
                 poll(nil, 0, 5)
             }
             kill(-pid, SIGKILL)
+        } else if terminatedAt == nil {
+            // Nothing a plugin started outlives its run: what it left in its process group (`sleep 40 &`)
+            // would otherwise pile up, one process per run.
+            kill(-pid, SIGKILL)
         }
         return Termination(
             status: Self.decode(status ?? 0),

@@ -122,6 +122,25 @@ struct ExecProbeTests {
         try await expectKilledPromptly(plugin, plugins: plugins)
     }
 
+    @Test func killsWhatAPluginLeftBehindWhenItExits() async throws {
+        let plugins = try TestDirectory()
+        let plugin = try plugins.script(
+            "background",
+            """
+            sleep 40 &
+            echo $! > \(plugins.path("child"))
+            echo "OK - started"
+            exit 0
+            """
+        )
+        let outcome = try await bounded { try await ExecProbe(command: [plugin]).run() }
+        #expect(outcome.status == .pass)
+        let child = try #require(
+            plugins.read("child").flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        )
+        try await waitUntil(.seconds(5)) { !isRunning(child) }
+    }
+
     @Test func escalatesToSIGKILLWhenThePluginIgnoresSIGTERM() async throws {
         let plugins = try TestDirectory()
         let plugin = try plugins.script(
