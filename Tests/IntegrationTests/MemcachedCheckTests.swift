@@ -59,7 +59,7 @@ private final class MemcachedServer: Sendable {
         let config = try directory.write(
             "memcached.yml",
             """
-            global: {interval: 10s, timeout: 1s}
+            global: {interval: 10s, timeout: 3s}
             checks:
               - {name: cache, type: memcached, address: "127.0.0.1:\(memcached.port)"}
               - {name: impostor, type: memcached, address: "127.0.0.1:\(other.port)", critical: false}
