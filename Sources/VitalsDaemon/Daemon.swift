@@ -1,5 +1,6 @@
 import Hummingbird
 public import Logging
+import NIOCore
 import ServiceLifecycle
 import Synchronization
 import UnixSignals
@@ -74,8 +75,11 @@ public enum Daemon {
 
         let router = Router()
         HealthEndpoints(source: daemon).addRoutes(to: router)
+        let (seconds, attoseconds) = configuration.web.idleTimeout.components
+        let idleTimeout = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         let app = Application(
             router: router,
+            server: .http1(configuration: .init(idleTimeout: idleTimeout)),
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil),
             onServerRunning: { channel in
                 listening.open()

@@ -91,3 +91,18 @@ import Testing
         }
     }
 }
+
+/// Slow and idle clients, with real sockets.
+@Suite(.tags(.integration)) struct SlowClientTests {
+    @Test func aClientThatNeverFinishesItsHeadersIsCutOffAtTheIdleTimeout() async throws {
+        let directory = try TemporaryDirectory()
+        let daemon = try await DaemonProcess(config: "web: {idle_timeout: 1s}\nchecks: []\n", in: directory)
+        let slow = try await RawConnection(port: daemon.port)
+        try await slow.send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n")  // and never the blank line
+        let idle = try await RawConnection(port: daemon.port)
+        // Both are closed by the server; a bound keeps a broken server from hanging the test.
+        try await waitUntil("the server to close the slowloris connection", limit: .seconds(10)) { slow.isClosed }
+        try await waitUntil("the server to close the idle connection", limit: .seconds(10)) { idle.isClosed }
+        #expect(try await daemon.request("/health").status == 200, "the server still answers")
+    }
+}

@@ -4,6 +4,9 @@ struct WebSettings: ConfigSection {
     var failureStatus = 500
     /// Extra response headers on `/health`, in file order.
     var headers: [HeaderField] = []
+    /// A connection with no complete request for this long is closed: idle keep-alive connections, and
+    /// clients that send their headers byte by byte (slowloris). Read at start-up.
+    var idleTimeout = Duration.seconds(30)
 
     static var keys: [ConfigKey<Self>] {
         [
@@ -16,6 +19,12 @@ struct WebSettings: ConfigSection {
                 "HTTP status of `/health` when a critical check fails."
             ),
             .key("headers", \.headers, .headers, "Extra response headers on `/health`."),
+            .key(
+                "idle_timeout",
+                \.idleTimeout,
+                .atLeast(.milliseconds(100)),
+                "Close a connection without a complete request for this long (idle keep-alive, slowloris); read at start-up."
+            ),
         ]
     }
 }
