@@ -105,4 +105,22 @@ import Testing
         try await waitUntil("the server to close the idle connection", limit: .seconds(10)) { idle.isClosed }
         #expect(try await daemon.request("/health").status == 200, "the server still answers")
     }
+
+    @Test func anHTTP10RequestIsAnsweredAs10AndClosed() async throws {
+        let directory = try TemporaryDirectory()
+        let daemon = try await DaemonProcess(config: "checks: []\n", in: directory)
+        let plain = try await RawConnection(port: daemon.port)
+        try await plain.send("GET /health HTTP/1.0\r\n\r\n")
+        try await waitUntil("the server to answer and close", limit: .seconds(10)) { plain.isClosed }
+        #expect(plain.text.hasPrefix("HTTP/1.0 200 OK\r\n"), "\(plain.text)")
+        #expect(plain.text.lowercased().contains("\r\nconnection: close\r\n"))
+        #expect(plain.text.contains("\"status\""))
+
+        let keepAlive = try await RawConnection(port: daemon.port)
+        try await keepAlive.send("GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        try await waitUntil("the keep-alive answer", limit: .seconds(10)) { keepAlive.text.contains("\"status\"") }
+        #expect(keepAlive.text.hasPrefix("HTTP/1.0 200 OK\r\n"))
+        #expect(keepAlive.text.lowercased().contains("\r\nconnection: keep-alive\r\n"))
+        #expect(!keepAlive.isClosed, "a 1.0 client that asks to keep the connection keeps it")
+    }
 }

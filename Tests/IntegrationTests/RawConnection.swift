@@ -5,14 +5,24 @@ import NIOPosix
 final class RawConnection: Sendable {
     private let channel: any Channel
     private let closed = Locked(false)
+    private let received = Locked("")
 
     init(port: Int) async throws {
+        let received = self.received
         channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(Collector(received))
+                }
+            }
             .connect(host: "127.0.0.1", port: port)
             .get()
         let closed = self.closed
         channel.closeFuture.whenComplete { _ in closed.withLock { $0 = true } }
     }
+
+    /// Everything the server sent so far.
+    var text: String { received.withLock { $0 } }
 
     /// Whether the connection has been closed (by the server: the test never closes it).
     var isClosed: Bool { closed.withLock { $0 } }
@@ -23,5 +33,16 @@ final class RawConnection: Sendable {
 
     deinit {
         channel.close(promise: nil)
+    }
+}
+
+/// Appends what a connection receives to a shared string.
+private final class Collector: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    let received: Locked<String>
+    init(_ received: Locked<String>) { self.received = received }
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        received.withLock { $0 += String(buffer: buffer) }
     }
 }

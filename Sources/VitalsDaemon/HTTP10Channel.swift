@@ -1,0 +1,83 @@
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Hummingbird's HTTP/1 channel, plus HTTP/1.0 semantics: a 1.0 request is answered as 1.0, and
+/// without `Connection: keep-alive` the connection is closed once the response is written.
+///
+/// Hummingbird converts requests to HTTP types, which carry no version, so the handler sits before
+/// that conversion, right after the request decoder.
+struct HTTP10Channel: ServerChildChannel {
+    let inner: HTTP1Channel
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
+        inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            let decoder = try channel.pipeline.syncOperations.handler(
+                type: ByteToMessageHandler<HTTPRequestDecoder>.self
+            )
+            try channel.pipeline.syncOperations.addHandler(HTTP10Handler(), position: .after(decoder))
+            return value
+        }
+    }
+
+    func handle(value: HTTP1Channel.Value, logger: Logger) async {
+        await inner.handle(value: value, logger: logger)
+    }
+}
+
+extension HTTPServerBuilder {
+    /// HTTP/1 with ``HTTP10Channel``'s handling of HTTP/1.0 requests.
+    static func http1WithHTTP10(configuration: HTTP1Channel.Configuration) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in
+            HTTP10Channel(inner: HTTP1Channel(responder: responder, configuration: configuration))
+        }
+    }
+}
+
+/// Remembers the version and keep-alive wish of each request in order, and answers HTTP/1.0 ones in
+/// kind. Runs on the channel's event loop only.
+final class HTTP10Handler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private var requests: [(version: HTTPVersion, keepAlive: Bool)] = []
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .head(let head) = unwrapInboundIn(data) {
+            requests.append((head.version, head.isKeepAlive))
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard let request = requests.first, request.version == .http1_0 else {
+            if case .end = unwrapOutboundIn(data), !requests.isEmpty { requests.removeFirst() }
+            context.write(data, promise: promise)
+            return
+        }
+        switch unwrapOutboundIn(data) {
+        case .head(var head):
+            head.version = .http1_0
+            head.headers.replaceOrAdd(name: "connection", value: request.keepAlive ? "keep-alive" : "close")
+            context.write(wrapOutboundOut(.head(head)), promise: promise)
+        case .body:
+            context.write(data, promise: promise)
+        case .end:
+            requests.removeFirst()
+            guard !request.keepAlive else {
+                context.write(data, promise: promise)
+                return
+            }
+            let channel = context.channel
+            let written = context.eventLoop.makePromise(of: Void.self)
+            written.futureResult.whenComplete { result in
+                promise?.completeWith(result)
+                channel.close(promise: nil)
+            }
+            context.writeAndFlush(data, promise: written)
+        }
+    }
+}
