@@ -119,7 +119,7 @@ public final class HealthEndpoints: Sendable {
     private static let methods: [HTTPRequest.Method] = [.get, .head, .post, .put, .delete, .patch, .options]
 
     func environment() -> Reply {
-        guard let dump = source.endpointOptions.environment else {
+        guard let dump = source.environmentDump() else {
             return Reply(.notFound, text: "the environment dump is disabled (environment.enabled: false)\n")
         }
         return Reply(

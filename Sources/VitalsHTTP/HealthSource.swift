@@ -8,8 +8,11 @@ public import Vitals
 public protocol HealthSource: Sendable {
     /// The results to serve.
     var store: ResultStore { get }
-    /// Status code, headers, identity and the environment document, as they are now.
+    /// Status code, headers, identity and the environment document, as they are now. Read on every
+    /// request, so keep it cheap.
     var endpointOptions: HealthEndpointsOptions { get }
+    /// The `/environment` document, or `nil` for 404; read only by `/environment`.
+    func environmentDump() -> EnvironmentDump?
     /// Whether `POST /-/reload` is offered (404 otherwise).
     var canReload: Bool { get }
 
@@ -33,6 +36,9 @@ extension HealthSource {
         return true
     }
 
+    /// The document in ``endpointOptions``.
+    public func environmentDump() -> EnvironmentDump? { endpointOptions.environment }
+
     /// No reload.
     public var canReload: Bool { false }
 
@@ -50,11 +56,11 @@ struct MonitorHealthSource: HealthSource {
 
     var store: ResultStore { monitor.store }
 
-    var endpointOptions: HealthEndpointsOptions {
-        var options = self.options
-        // Built per request: the monitor's custom sections may be added at any time.
-        if let environment { options.environment = monitor.environmentDump(build: options.build, options: environment) }
-        return options
+    var endpointOptions: HealthEndpointsOptions { options }
+
+    /// Built per `/environment` request: the monitor's custom sections may be added at any time.
+    func environmentDump() -> EnvironmentDump? {
+        environment.map { monitor.environmentDump(build: options.build, options: $0) }
     }
 
     func prepare(tag: String?) async {
