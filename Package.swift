@@ -36,6 +36,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        // Header-only: pidfd_open and PR_SET_CHILD_SUBREAPER, which Swift cannot call directly.
+        .systemLibrary(name: "CProcessControl"),
         .target(
             name: "Vitals",
             dependencies: [
@@ -48,6 +50,7 @@ let package = Package(
             name: "VitalsProbes",
             dependencies: [
                 "Vitals",
+                .target(name: "CProcessControl", condition: .when(platforms: [.linux])),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -21,7 +21,7 @@ extension Daemon {
     /// returns 0 when no critical check failed, 1 when one did, 2 on a configuration error.
     public static func check(configFile: String?, format: CheckFormat, tags: [String], logger: Logger) async -> Int32 {
         let source = ConfigSource(path: configFile)
-        let context = ProbeContext()
+        let context = ProbeContext(ownsProcess: true)
         let definitions: [CheckDefinition]
         do {
             let configuration = try source.load()

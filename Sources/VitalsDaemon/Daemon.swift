@@ -34,7 +34,7 @@ public enum Daemon {
             return ExitCode.usage
         }
         let source = ConfigSource(path: options.configFile)
-        let context = ProbeContext()
+        let context = ProbeContext(ownsProcess: true)
         let factory = CheckFactory(context: context)
         let configuration: Configuration
         let definitions: [CheckDefinition]

@@ -1,4 +1,3 @@
-public import NIOPosix
 public import Vitals
 
 #if canImport(Glibc)
@@ -23,8 +22,8 @@ import Musl
 /// blocks), keeping the first 4 KiB of each. When the run is cancelled (its timeout), the
 /// whole group gets `SIGTERM`, then `SIGKILL` 200 ms later, and is reaped.
 ///
-/// Each run holds one thread of `threadPool` while the command runs: give the daemon a pool
-/// as large as the number of `exec` checks that may run at once.
+/// Commands are waited on by a ``ProcessSupervisor`` without a thread each: a hung plugin
+/// costs a sleeping process, not a thread.
 public struct ExecProbe: HealthCheck {
     /// The environment of a command when none is given.
     public static let defaultEnvironment = ["PATH": defaultPath, "LANG": "C.UTF-8"]
@@ -38,20 +37,24 @@ public struct ExecProbe: HealthCheck {
     public var command: [String]
     /// The complete environment of the command; `nil` for ``defaultEnvironment``.
     public var environment: [String: String]?
-    /// The threads the command is waited on.
-    public var threadPool: NIOThreadPool
+    /// Starts the command and waits on it.
+    public var supervisor: ProcessSupervisor
 
     /// Creates an exec probe.
     /// - Parameters:
     ///   - command: The program and its arguments; not empty.
     ///   - environment: The complete environment of the command; `nil` for
     ///     ``defaultEnvironment``.
-    ///   - threadPool: The threads that wait on commands; one is busy for each running command.
-    public init(command: [String], environment: [String: String]? = nil, threadPool: NIOThreadPool = .singleton) {
+    ///   - supervisor: Starts the command and waits on it.
+    public init(
+        command: [String],
+        environment: [String: String]? = nil,
+        supervisor: ProcessSupervisor = .shared
+    ) {
         precondition(!command.isEmpty, "an exec check needs a command")
         self.command = command
         self.environment = environment
-        self.threadPool = threadPool
+        self.supervisor = supervisor
     }
 
     public func run() async throws -> CheckOutcome {
@@ -62,13 +65,7 @@ public struct ExecProbe: HealthCheck {
             environment: environment,
             outputLimit: Self.outputLimit
         )
-        let termination = try await withTaskCancellationHandler {
-            try await threadPool.runIfActive { try process.run() }
-        } onCancel: {
-            process.cancel()
-        }
-        if process.isCancelled { throw CancellationError() }
-        return Self.outcome(of: termination)
+        return Self.outcome(of: try await supervisor.run(process))
     }
 
     /// The path of `program`: itself when it contains a `/`, else the first executable

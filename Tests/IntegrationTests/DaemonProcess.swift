@@ -147,15 +147,23 @@ final class DaemonProcess: Sendable {
         config: String?,
         in directory: TemporaryDirectory,
         extraArguments: [String] = [],
-        environment: [String: String] = [:]
+        environment: [String: String] = [:],
+        launcher: [String] = []
     ) async throws {
         var arguments = ["serve", "--web.listen-address", "127.0.0.1:0", "--log.level", "debug"]
         if let config {
             arguments += ["--config.file", try directory.write("vitals-\(UUID().uuidString).yml", config)]
         }
         process = Process()
-        process.executableURL = URL(fileURLWithPath: try vitalsBinary())
-        process.arguments = arguments + extraArguments
+        // A launcher (such as `unshare … sh -c '…; exec "$@"'`) runs first and execs vitals, so the
+        // process stays the daemon's.
+        if let program = launcher.first {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = Array(launcher.dropFirst()) + [try vitalsBinary()] + arguments + extraArguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: try vitalsBinary())
+            process.arguments = arguments + extraArguments
+        }
         var processEnvironment = ProcessInfo.processInfo.environment
         for name in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "STATE_DIRECTORY"] {
             processEnvironment[name] = nil

@@ -6,20 +6,31 @@ private final class MemcachedServer: Sendable {
     let process: Process
     let port: Int
 
+    /// Another test may take the free port between our probe closing it and memcached binding it;
+    /// memcached then exits, and the port answers, but not as memcached. So a start counts only
+    /// when the port answers `version` as memcached does, and a lost race starts again elsewhere.
     init() async throws {
-        let probe = try await TCPPeer()
-        port = probe.port
-        await probe.close()
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/memcached")
-        // -U 0: no UDP; -u: memcached refuses to run as root without a user to switch to.
-        process.arguments = ["-l", "127.0.0.1", "-p", "\(port)", "-U", "0", "-m", "8", "-u", "nobody"]
-        // Not the test runner's pipes: a server holding them open would keep its output from ending.
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let port = self.port
-        try await waitUntil("memcached to listen on \(port)") { Self.accepts(port: port) }
+        var attempt = 0
+        while true {
+            attempt += 1
+            let probe = try await TCPPeer()
+            let port = probe.port
+            await probe.close()
+            let process = Self.start(port: port)
+            try process.run()
+            var answered = false
+            try await waitUntil("memcached to listen on \(port) or exit") {
+                answered = Self.answersAsMemcached(port: port)
+                return answered || !process.isRunning
+            }
+            if answered && process.isRunning {
+                self.process = process
+                self.port = port
+                return
+            }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            guard attempt < 5 else { throw TimedOut(what: "memcached to start on a free port") }
+        }
     }
 
     deinit {
@@ -33,18 +44,39 @@ private final class MemcachedServer: Sendable {
         try await waitUntil("memcached to stop") { !process.isRunning }
     }
 
-    private static func accepts(port: Int) -> Bool {
+    private static func start(port: Int) -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/memcached")
+        // -U 0: no UDP; -u: memcached refuses to run as root without a user to switch to.
+        process.arguments = ["-l", "127.0.0.1", "-p", "\(port)", "-U", "0", "-m", "8", "-u", "nobody"]
+        // Not the test runner's pipes: a server holding them open would keep its output from ending.
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        return process
+    }
+
+    /// Loopback answers within microseconds; the receive timeout bounds a peer that never answers.
+    private static func answersAsMemcached(port: Int) -> Bool {
         let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(socket) }
+        var limit = timeval(tv_sec: 0, tv_usec: 200_000)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) { pointer in
+        let connected = withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
             }
         }
+        guard connected else { return false }
+        let request = Array("version\r\n".utf8)
+        guard send(socket, request, request.count, Int32(MSG_NOSIGNAL)) == request.count else { return false }
+        var reply = [UInt8](repeating: 0, count: 64)
+        let count = recv(socket, &reply, reply.count, 0)
+        guard count > 0 else { return false }
+        return String(decoding: reply[0..<count], as: UTF8.self).hasPrefix("VERSION ")
     }
 }
 

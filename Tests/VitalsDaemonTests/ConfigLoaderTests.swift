@@ -449,7 +449,7 @@ private let invalidFixtures: [InvalidConfigFixture] = [
     }
 
     @Test func reloadKeepsAMovedCheckAndReplacesAChangedOne() async throws {
-        let context = ProbeContext(blockingThreads: 1)
+        let context = ProbeContext(resolverThreads: 1)
         let factory = CheckFactory(context: context)
         func slot(_ yaml: String) throws -> CheckSlot? {
             let configuration = try ConfigLoader.parse(yaml: yaml, path: "a.yml")

@@ -8,11 +8,14 @@ import VitalsTesting
 @Suite struct SchedulerTests {
     private let logger = Logger(label: "test")
 
-    private func makeScheduler(_ definitions: [CheckDefinition]) -> (Scheduler<TestClock>, TestClock) {
+    private func makeScheduler(
+        _ definitions: [CheckDefinition],
+        maxConcurrentRuns: Int = 1024
+    ) -> (Scheduler<TestClock>, TestClock) {
         let clock = TestClock()
         let store = ResultStore(wallClock: WallClock { 1_000 })
         store.replace(with: definitions)
-        return (Scheduler(store: store, clock: clock, logger: logger), clock)
+        return (Scheduler(store: store, clock: clock, logger: logger, maxConcurrentRuns: maxConcurrentRuns), clock)
     }
 
     private func status(_ scheduler: Scheduler<TestClock>, _ name: String) -> CheckSnapshot? {
@@ -117,6 +120,55 @@ import VitalsTesting
         }
         #expect(hanging.started == 1)
         hanging.open()
+        task.cancel()
+        try await task.value
+    }
+
+    @Test func skipsARunThatCannotStartWithinItsTimeoutAndCountsItNotAsAFailure() async throws {
+        let fast = CheckDefinition(
+            name: "fast",
+            type: "test",
+            policy: CheckPolicy(interval: .seconds(1), timeout: .milliseconds(500)),
+            check: GatedCheck(open: true)
+        )
+        let hanging = GatedCheck()  // ignores cancellation: holds the only slot until opened
+        let (scheduler, clock) = makeScheduler([fast], maxConcurrentRuns: 1)
+        let task = Task { try await scheduler.run() }
+        clock.advance(by: .seconds(1))
+        #expect(await eventually { status(scheduler, "fast")?.runs == 1 && scheduler.runningCount == 0 })
+
+        scheduler.replace(with: [
+            fast,
+            CheckDefinition(
+                name: "hang",
+                type: "test",
+                policy: CheckPolicy(interval: .seconds(60), timeout: .seconds(60)),
+                check: hanging
+            ),
+        ])
+        // If `fast` holds the slot when `hang` falls due, `hang` waits and is tried again 10 ms on.
+        for _ in 1...5 where hanging.started == 0 {
+            clock.advance(by: .milliseconds(500))
+            _ = await eventually { hanging.started == 1 }
+        }
+        #expect(hanging.started == 1)
+        let runsBefore = status(scheduler, "fast")?.runs
+        for _ in 1...6 {
+            let turns = scheduler.progressCount
+            clock.advance(by: .milliseconds(500))
+            #expect(await eventually { scheduler.progressCount > turns })
+        }
+        #expect(await eventually { (status(scheduler, "fast")?.skipped ?? 0) >= 2 })
+        let waited = try #require(status(scheduler, "fast"))
+        #expect(waited.runs == runsBefore, "a skipped run is not a run")
+        #expect(waited.failures.isEmpty, "nor a failure of the dependency")
+        #expect(scheduler.store.snapshot().scheduler.runsInFlight == 1)
+
+        hanging.open()
+        #expect(await eventually { scheduler.runningCount == 0 })
+        clock.advance(by: .seconds(1))
+        #expect(await eventually { (status(scheduler, "fast")?.runs ?? 0) > (runsBefore ?? 0) })
+        #expect(scheduler.store.snapshot().scheduler.lateness.count > 0)
         task.cancel()
         try await task.value
     }

@@ -77,6 +77,17 @@ public enum MetricsRenderer {
             if om { sample(&out, "healthcheck_runs_created", label, check.created) }
         }
 
+        counterFamily(
+            &out,
+            "healthcheck_skipped_runs",
+            "Runs that did not start within the check's timeout because the scheduler was saturated.",
+            om: om
+        )
+        for (check, label) in zip(snapshot.checks, labels) {
+            sample(&out, "healthcheck_skipped_runs_total", label, Double(check.skipped))
+            if om { sample(&out, "healthcheck_skipped_runs_created", label, check.created) }
+        }
+
         counterFamily(&out, "healthcheck_failures", "Failed runs, by reason.", om: om)
         for (check, label) in zip(snapshot.checks, labels) where !check.failures.isEmpty {
             for (reason, count) in check.failures.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
@@ -206,6 +217,26 @@ public enum MetricsRenderer {
             om: om
         )
         sample(&out, "vitals_config_last_reload_success_timestamp_seconds", [], snapshot.reload.lastSuccess)
+        family(&out, "vitals_runs_in_flight", "gauge", "Check runs under way.", om: om)
+        sample(&out, "vitals_runs_in_flight", [], Double(snapshot.scheduler.runsInFlight))
+        family(
+            &out,
+            "vitals_scheduler_lateness_seconds",
+            "histogram",
+            "How late runs started after they were due.",
+            unit: "seconds",
+            om: om
+        )
+        let lateness = snapshot.scheduler.lateness
+        var cumulative: UInt64 = 0
+        for (bound, count) in zip(latencyBounds, lateness.counts) {
+            cumulative += count
+            out.write("vitals_scheduler_lateness_seconds_bucket{le=\"\(bound)\"} ")
+            out.write(number: cumulative)
+            out.write("\n")
+        }
+        sample(&out, "vitals_scheduler_lateness_seconds_count", [], Double(lateness.count))
+        sample(&out, "vitals_scheduler_lateness_seconds_sum", [], lateness.sum)
     }
 
     private static func escaped(_ value: String) -> [UInt8] {

@@ -10,6 +10,11 @@ import Synchronization
 /// are concurrent, bounded by ``maxConcurrentRuns``, but a check never runs twice
 /// at the same time. A run that overruns its timeout is recorded as a `timeout`
 /// failure at once and cancelled.
+///
+/// A run that cannot start when due (every slot taken, or the check's previous run still
+/// stopping) waits, oldest first. One that has not started within its timeout is skipped:
+/// counted in the check's `skipped` runs, not recorded as a failure of the dependency. A
+/// check's first run is never skipped.
 public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Duration {
     private struct Job: Sendable {
         let slot: CheckSlot
@@ -21,10 +26,20 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
 
     private struct State {
         var heap = DueHeap<C.Instant, Job>()
+        /// Runs that were due but could not start yet, oldest first.
+        var waiting: [(job: Job, due: C.Instant)] = []
         var running: Set<ObjectIdentifier> = []
         var awaitingFirstRun: Set<ObjectIdentifier> = []
-        var firstRoundWaiters: [CheckedContinuation<Void, Never>] = []
+        var firstRoundWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiterID: UInt64 = 0
         var nextDue: [ObjectIdentifier: C.Instant] = [:]
+    }
+
+    /// A run taken off the schedule to start now.
+    private struct Start {
+        let job: Job
+        let nextDue: C.Instant
+        let lateness: Duration
     }
 
     /// The store the results go to.
@@ -47,7 +62,7 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
         clock: C,
         logger: Logger,
         startupWindow: Duration = .seconds(1),
-        maxConcurrentRuns: Int = 64,
+        maxConcurrentRuns: Int = 1024,
         tick: Duration = .seconds(1)
     ) {
         self.store = store
@@ -80,15 +95,24 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
         state.withLock { $0.heap.insert(Job(slot: slot, anchor: now, repeats: false), due: now) }
     }
 
-    /// Returns once every check has finished its first run (at once when there are none).
+    /// Returns once every check has finished its first run (at once when there are none), or
+    /// when the task is cancelled.
     public func waitForFirstRound() async {
-        await withCheckedContinuation { continuation in
-            let done = state.withLock { state in
-                if state.awaitingFirstRun.isEmpty { return true }
-                state.firstRoundWaiters.append(continuation)
-                return false
+        let id = state.withLock { state in
+            state.nextWaiterID += 1
+            return state.nextWaiterID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let done = state.withLock { state in
+                    if state.awaitingFirstRun.isEmpty || Task.isCancelled { return true }
+                    state.firstRoundWaiters[id] = continuation
+                    return false
+                }
+                if done { continuation.resume() }
             }
-            if done { continuation.resume() }
+        } onCancel: {
+            state.withLock { $0.firstRoundWaiters.removeValue(forKey: id) }?.resume()
         }
     }
 
@@ -98,12 +122,17 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
             await withDiscardingTaskGroup { group in
                 while !Task.isCancelled {
                     let now = self.clock.now
-                    for (job, nextDue) in self.takeDueJobs(now: now) {
-                        group.addTask { await self.execute(job, nextDue: nextDue) }
+                    let starts = self.takeDueJobs(now: now)
+                    if !starts.isEmpty {
+                        self.store.recordRunsStarted(lateness: starts.map(\.lateness), inFlight: self.runningCount)
+                    }
+                    for start in starts {
+                        group.addTask { await self.execute(start.job, nextDue: start.nextDue) }
                     }
                     self.progress.add(1, ordering: .relaxed)
-                    let wake = self.state.withLock { $0.heap.minimumDue }
-                    let limit = now.advanced(by: self.tick)
+                    let (wake, saturated) = self.state.withLock { ($0.heap.minimumDue, !$0.waiting.isEmpty) }
+                    // While runs wait for a slot, look again soon: a finishing run frees one.
+                    let limit = now.advanced(by: saturated ? .milliseconds(10) : self.tick)
                     do {
                         try await self.clock.sleep(until: min(wake ?? limit, limit), tolerance: nil)
                     } catch {
@@ -119,11 +148,11 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
     /// - Returns: how many checks were due.
     @_spi(Benchmarks)
     public func takeDueChecksWithoutRunning(now: C.Instant) -> Int {
-        let jobs = takeDueJobs(now: now)
+        let starts = takeDueJobs(now: now)
         state.withLock { state in
-            for (job, _) in jobs { state.running.remove(ObjectIdentifier(job.slot)) }
+            for start in starts { state.running.remove(ObjectIdentifier(start.job.slot)) }
         }
-        return jobs.count
+        return starts.count
     }
 
     // MARK: - Scheduling
@@ -132,6 +161,7 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
         let now = clock.now
         state.withLock { state in
             state.heap.removeAll { !kept.contains(ObjectIdentifier($0.slot)) }
+            state.waiting.removeAll { !kept.contains(ObjectIdentifier($0.job.slot)) }
             state.awaitingFirstRun.formIntersection(kept)
             for slot in slots where !kept.contains(ObjectIdentifier(slot)) {
                 let fraction = Self.phaseFraction(of: slot.name)
@@ -142,40 +172,57 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
                 state.awaitingFirstRun.insert(ObjectIdentifier(slot))
             }
             if state.awaitingFirstRun.isEmpty {
-                for waiter in state.firstRoundWaiters { waiter.resume() }
-                state.firstRoundWaiters = []
+                for waiter in state.firstRoundWaiters.values { waiter.resume() }
+                state.firstRoundWaiters = [:]
             }
         }
     }
 
-    private func takeDueJobs(now: C.Instant) -> [(Job, C.Instant)] {
-        state.withLock { state in
-            var jobs: [(Job, C.Instant)] = []
-            var heldBack: [(Job, C.Instant)] = []
-            while let (due, job) = state.heap.popDue(notAfter: now) {
+    private func takeDueJobs(now: C.Instant) -> [Start] {
+        var skipped: [CheckSlot] = []
+        let starts = state.withLock { state in
+            var starts: [Start] = []
+            func canStart(_ id: ObjectIdentifier) -> Bool {
+                !state.running.contains(id) && state.running.count < maxConcurrentRuns
+            }
+            func start(_ job: Job, due: C.Instant) {
                 let id = ObjectIdentifier(job.slot)
-                if state.running.contains(id) {
-                    logger.debug(
-                        "Skipping a run: the previous one has not finished",
-                        metadata: ["check": "\(job.slot.name)"]
-                    )
-                    if job.repeats { reschedule(job, after: due, now: now, in: &state) }
-                    continue
-                }
-                if state.running.count >= maxConcurrentRuns {
-                    heldBack.append((job, due))
-                    continue
-                }
                 state.running.insert(id)
                 let next = job.repeats ? reschedule(job, after: due, now: now, in: &state) : state.nextDue[id] ?? now
-                jobs.append((job, next))
+                starts.append(Start(job: job, nextDue: next, lateness: max(.zero, due.duration(to: now))))
             }
-            // Over the concurrency bound: try again shortly, without busy looping.
-            for (job, _) in heldBack {
-                state.heap.insert(job, due: now.advanced(by: .milliseconds(50)))
+            // Those that waited first, oldest first; then those due now.
+            let waited = state.waiting
+            state.waiting = []
+            for (job, due) in waited {
+                let id = ObjectIdentifier(job.slot)
+                if canStart(id) {
+                    start(job, due: due)
+                } else if due.duration(to: now) > job.slot.definition.policy.timeout,
+                    !state.awaitingFirstRun.contains(id)
+                {
+                    skipped.append(job.slot)
+                    if job.repeats { reschedule(job, after: due, now: now, in: &state) }
+                } else {
+                    state.waiting.append((job, due))
+                }
             }
-            return jobs
+            while let (due, job) = state.heap.popDue(notAfter: now) {
+                if canStart(ObjectIdentifier(job.slot)) {
+                    start(job, due: due)
+                } else if !job.repeats, state.waiting.contains(where: { $0.job.slot === job.slot }) {
+                    continue  // An extra run (a ping) already waits for this check.
+                } else {
+                    state.waiting.append((job, due))
+                }
+            }
+            return starts
         }
+        for slot in skipped {
+            store.recordSkipped(slot)
+            logger.debug("Skipped a run: it could not start within its timeout", metadata: ["check": "\(slot.name)"])
+        }
+        return starts
     }
 
     /// Puts the job back at its next phase point after both `due` and `now`, skipping
@@ -202,6 +249,13 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
             hash ^= UInt64(byte)
             hash &*= 0x0100_0000_01b3
         }
+        // FNV leaves the top bits nearly alike for names that differ only at the end (`web_1`,
+        // `web_2`…), which would start them all at once; MurmurHash3's finalizer spreads them.
+        hash ^= hash >> 33
+        hash &*= 0xff51_afd7_ed55_8ccd
+        hash ^= hash >> 33
+        hash &*= 0xc4ce_b9fe_1a85_ec53
+        hash ^= hash >> 33
         return Double(hash >> 11) / Double(1 << 53)
     }
 
@@ -224,12 +278,15 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
 
     private func finish(_ slot: CheckSlot) {
         let id = ObjectIdentifier(slot)
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        let (waiters, inFlight) = state.withLock { state -> ([CheckedContinuation<Void, Never>], Int) in
             state.running.remove(id)
-            guard state.awaitingFirstRun.remove(id) != nil, state.awaitingFirstRun.isEmpty else { return [] }
-            defer { state.firstRoundWaiters = [] }
-            return state.firstRoundWaiters
+            guard state.awaitingFirstRun.remove(id) != nil, state.awaitingFirstRun.isEmpty else {
+                return ([], state.running.count)
+            }
+            defer { state.firstRoundWaiters = [:] }
+            return (Array(state.firstRoundWaiters.values), state.running.count)
         }
+        store.recordRunsInFlight(inFlight)
         for waiter in waiters { waiter.resume() }
     }
 }

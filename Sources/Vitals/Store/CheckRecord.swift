@@ -12,6 +12,8 @@ struct CheckRecord: Sendable {
     private(set) var lastSuccess: Double?
     private(set) var expires: Double?
     private(set) var runs: UInt64 = 0
+    /// Runs that did not start within the check's timeout (the scheduler was saturated).
+    private(set) var skipped: UInt64 = 0
     private(set) var failures: [FailureReason: UInt64] = [:]
     private(set) var histogram = LatencyHistogram()
     private(set) var history = RingBuffer<HistoryEntry>(capacity: CheckRecord.historyCapacity)
@@ -22,6 +24,10 @@ struct CheckRecord: Sendable {
     init(policy: CheckPolicy, created: Double) {
         self.policy = policy
         self.created = created
+    }
+
+    mutating func skip() {
+        skipped += 1
     }
 
     /// Marks the last result as due for replacement at `time` (on-demand mode re-runs it).

@@ -28,6 +28,13 @@ public final class CheckSlot: Sendable {
         }
     }
 
+    func skip() {
+        state.withLock { state in
+            state.record.skip()
+            state.snapshot = nil
+        }
+    }
+
     func expire(at time: Double) {
         state.withLock { state in
             state.record.expire(at: time)

@@ -10,6 +10,7 @@ public final class ResultStore: Sendable {
         var byName: [String: CheckSlot] = [:]
         var reload: ReloadStatus
         var snapshot: Snapshot?
+        var scheduler = SchedulerStatistics()
     }
 
     private let state: Mutex<State>
@@ -68,6 +69,27 @@ public final class ResultStore: Sendable {
         changes.add(1, ordering: .releasing)
     }
 
+    /// Counts a run that did not start within the check's timeout.
+    public func recordSkipped(_ slot: CheckSlot) {
+        slot.skip()
+        changes.add(1, ordering: .releasing)
+    }
+
+    /// Records runs that started `lateness` after they were due, and how many runs are under way.
+    public func recordRunsStarted(lateness: [Duration], inFlight: Int) {
+        state.withLock { state in
+            for late in lateness { state.scheduler.lateness.observe(late.inSeconds) }
+            state.scheduler.runsInFlight = inFlight
+        }
+        changes.add(1, ordering: .releasing)
+    }
+
+    /// Records how many runs are under way, after one finished.
+    public func recordRunsInFlight(_ inFlight: Int) {
+        state.withLock { $0.scheduler.runsInFlight = inFlight }
+        changes.add(1, ordering: .releasing)
+    }
+
     /// Marks the check's last result as expired now, so that on-demand mode runs it again.
     public func expire(_ slot: CheckSlot) {
         slot.expire(at: wallClock.now())
@@ -89,11 +111,16 @@ public final class ResultStore: Sendable {
         // Read the version before the data: if a change lands while building, the
         // snapshot is labelled older than its content and is simply rebuilt next time.
         let version = self.version
-        let (slots, reload, cached) = state.withLock { ($0.slots, $0.reload, $0.snapshot) }
+        let (slots, reload, scheduler, cached) = state.withLock { ($0.slots, $0.reload, $0.scheduler, $0.snapshot) }
         if let cached, cached.version == version {
             return cached
         }
-        let snapshot = Snapshot(version: version, checks: slots.map { $0.snapshot() }, reload: reload)
+        let snapshot = Snapshot(
+            version: version,
+            checks: slots.map { $0.snapshot() },
+            reload: reload,
+            scheduler: scheduler
+        )
         state.withLock { state in
             if (state.snapshot?.version ?? 0) < version { state.snapshot = snapshot }
         }

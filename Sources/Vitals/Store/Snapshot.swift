@@ -8,17 +8,20 @@ public struct Snapshot: Sendable {
     public let reload: ReloadStatus
     /// True when no critical check fails; worked out once, since every request and the watchdog ask.
     public let isHealthy: Bool
+    /// How the scheduler keeps up.
+    public let scheduler: SchedulerStatistics
 
-    init(version: UInt64, checks: [CheckSnapshot], reload: ReloadStatus) {
+    init(version: UInt64, checks: [CheckSnapshot], reload: ReloadStatus, scheduler: SchedulerStatistics = .init()) {
         self.version = version
         self.checks = checks
         self.reload = reload
+        self.scheduler = scheduler
         self.isHealthy = !checks.contains { $0.critical && $0.status == .fail }
     }
 
     /// The same snapshot with only `checks` (for output limited to a tag).
     public func restricted(to checks: [CheckSnapshot]) -> Snapshot {
-        Snapshot(version: version, checks: checks, reload: reload)
+        Snapshot(version: version, checks: checks, reload: reload, scheduler: scheduler)
     }
 
     /// The checks that carry `tag`, or `nil` when no check does.
@@ -76,6 +79,8 @@ public struct CheckSnapshot: Sendable, Equatable {
     public let history: [HistoryEntry]
     /// The last changes of the reported status, oldest first.
     public let changes: [StatusChange]
+    /// Runs that did not start within the timeout, because the scheduler was saturated.
+    public let skipped: UInt64
 
     init(definition: CheckDefinition, record: CheckRecord) {
         name = definition.name
@@ -90,9 +95,20 @@ public struct CheckSnapshot: Sendable, Equatable {
         expires = record.expires
         created = record.created
         runs = record.runs
+        skipped = record.skipped
         failures = record.failures
         histogram = record.histogram
         history = record.history.elements
         changes = record.changes.elements
     }
+}
+
+/// How the scheduler keeps up: how late runs start, and how many are under way.
+public struct SchedulerStatistics: Sendable {
+    /// How late runs started after their due time, in seconds.
+    public internal(set) var lateness = LatencyHistogram()
+    /// Runs under way now.
+    public internal(set) var runsInFlight = 0
+
+    init() {}
 }

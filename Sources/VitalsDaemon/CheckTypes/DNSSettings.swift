@@ -38,6 +38,6 @@ struct DNSSettings: CheckSettings {
     }
 
     func makeCheck(_ context: ProbeContext) -> any HealthCheck {
-        DNSProbe(query: query, recordType: recordType, expect: expect, threadPool: context.blockingThreadPool)
+        DNSProbe(query: query, recordType: recordType, expect: expect, threadPool: context.resolverThreadPool)
     }
 }

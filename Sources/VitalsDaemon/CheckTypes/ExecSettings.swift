@@ -24,6 +24,6 @@ struct ExecSettings: CheckSettings {
     }
 
     func makeCheck(_ context: ProbeContext) -> any HealthCheck {
-        ExecProbe(command: command, threadPool: context.blockingThreadPool)
+        ExecProbe(command: command, supervisor: context.supervisor)
     }
 }

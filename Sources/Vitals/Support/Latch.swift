@@ -1,10 +1,12 @@
 import Synchronization
 
 /// A one-way gate: ``wait()`` returns once ``open()`` has been called.
-final class Latch: Sendable {
+package final class Latch: Sendable {
+    package init() {}
+
     private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
-    func open() {
+    package func open() {
         let waiters = state.withLock { state in
             state.open = true
             defer { state.waiters = [] }
@@ -13,7 +15,7 @@ final class Latch: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    func wait() async {
+    package func wait() async {
         await withCheckedContinuation { continuation in
             let isOpen = state.withLock { state in
                 if !state.open { state.waiters.append(continuation) }

@@ -1,0 +1,21 @@
+// Linux process calls Swift cannot reach directly (variadic `syscall` and `prctl`).
+#pragma once
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+/// A descriptor that becomes readable when process `pid` ends; -1 with errno set when the
+/// kernel has no pidfd (before 5.3).
+static inline int vitals_pidfd_open(pid_t pid) {
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+/// Makes orphaned descendants be re-parented to this process rather than to PID 1.
+static inline int vitals_set_child_subreaper(void) {
+    return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+}
