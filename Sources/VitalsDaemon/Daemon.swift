@@ -79,7 +79,10 @@ public enum Daemon {
         let idleTimeout = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         let app = Application(
             router: router,
-            server: .http1WithHTTP10(configuration: .init(idleTimeout: idleTimeout)),
+            server: .http1WithHTTP10(
+                configuration: .init(idleTimeout: idleTimeout),
+                maxConnections: configuration.web.maxConnections
+            ),
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil),
             onServerRunning: { channel in
                 listening.open()
@@ -119,6 +122,8 @@ public enum Daemon {
             services.insert(.init(service: watchdog), at: 3)
             logger.info("systemd watchdog enabled", metadata: ["ping_interval": "\(watchdogInterval)"])
         }
+        // After everything: a graceful shutdown reaches it first, and the deadline starts at once.
+        services.append(.init(service: StopDeadline(supervisor: context.supervisor, logger: logger)))
         let group = ServiceGroup(
             configuration: .init(
                 services: services,

@@ -2,17 +2,28 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// Hummingbird's HTTP/1 channel, plus HTTP/1.0 semantics: a 1.0 request is answered as 1.0, and
 /// without `Connection: keep-alive` the connection is closed once the response is written.
 ///
 /// Hummingbird converts requests to HTTP types, which carry no version, so the handler sits before
 /// that conversion, right after the request decoder.
+///
+/// It also caps the connections open at once: one over ``ConnectionLimit/maximum`` is closed as
+/// soon as it is accepted, before anything is read or allocated for it.
 struct HTTP10Channel: ServerChildChannel {
     let inner: HTTP1Channel
+    let limit: ConnectionLimit
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
-        inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
+        guard limit.acquire() else {
+            logger.debug("Connection refused: too many open", metadata: ["max_connections": "\(limit.maximum)"])
+            channel.close(promise: nil)
+            return channel.eventLoop.makeFailedFuture(ConnectionLimit.Exceeded())
+        }
+        channel.closeFuture.whenComplete { _ in limit.release() }
+        return inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let decoder = try channel.pipeline.syncOperations.handler(
                 type: ByteToMessageHandler<HTTPRequestDecoder>.self
             )
@@ -28,10 +39,32 @@ struct HTTP10Channel: ServerChildChannel {
 
 extension HTTPServerBuilder {
     /// HTTP/1 with ``HTTP10Channel``'s handling of HTTP/1.0 requests.
-    static func http1WithHTTP10(configuration: HTTP1Channel.Configuration) -> HTTPServerBuilder {
-        HTTPServerBuilder { responder in
-            HTTP10Channel(inner: HTTP1Channel(responder: responder, configuration: configuration))
+    static func http1WithHTTP10(configuration: HTTP1Channel.Configuration, maxConnections: Int) -> HTTPServerBuilder {
+        let limit = ConnectionLimit(maximum: maxConnections)
+        return HTTPServerBuilder { responder in
+            HTTP10Channel(inner: HTTP1Channel(responder: responder, configuration: configuration), limit: limit)
         }
+    }
+}
+
+/// Counts open connections against a maximum.
+final class ConnectionLimit: Sendable {
+    struct Exceeded: Error {}
+
+    let maximum: Int
+    private let open = Atomic(0)
+
+    init(maximum: Int) { self.maximum = maximum }
+
+    /// Takes a place; false (taking none) when all are taken.
+    func acquire() -> Bool {
+        if open.wrappingAdd(1, ordering: .relaxed).newValue <= maximum { return true }
+        open.wrappingSubtract(1, ordering: .relaxed)
+        return false
+    }
+
+    func release() {
+        open.wrappingSubtract(1, ordering: .relaxed)
     }
 }
 

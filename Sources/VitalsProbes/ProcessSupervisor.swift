@@ -42,6 +42,8 @@ public final class ProcessSupervisor: Sendable {
         var incoming: [Run] = []
         var cancelled: [Run] = []
         var running = 0
+        /// The process groups of the commands running now.
+        var groups: Set<pid_t> = []
     }
 
     private let shared = Mutex(Shared())
@@ -85,6 +87,12 @@ public final class ProcessSupervisor: Sendable {
                 signalWake()
             }
         }
+    }
+
+    /// Kills every running command's process group at once, from any thread, without waiting: the
+    /// last resort of a process about to exit.
+    public func killAll() {
+        for group in shared.withLock({ $0.groups }) { kill(-group, SIGKILL) }
     }
 
     /// Kills every command's process group, waits until all are reaped and stops the thread.
@@ -162,6 +170,7 @@ public final class ProcessSupervisor: Sendable {
                 }
                 do {
                     let started = try run.command.start()
+                    shared.withLock { _ = $0.groups.insert(started.pid) }
                     children.append(
                         Child(
                             run: run,
@@ -272,7 +281,13 @@ public final class ProcessSupervisor: Sendable {
         }
         for index in children.indices where children[index].status == nil {
             var raw: Int32 = 0
-            if waitpid(children[index].pid, &raw, WNOHANG) == children[index].pid { children[index].status = raw }
+            let pid = waitpid(children[index].pid, &raw, WNOHANG)
+            if pid == children[index].pid {
+                children[index].status = raw
+            } else if pid < 0, errno == ECHILD {
+                // Reaped elsewhere (a host program's `waitpid(-1)`): ended, status unknown (exit 255).
+                children[index].status = 0xff00
+            }
         }
     }
 
@@ -285,6 +300,7 @@ public final class ProcessSupervisor: Sendable {
             close(streams[index].descriptor)
         }
         kill(-child.pid, SIGKILL)
+        shared.withLock { _ = $0.groups.remove(child.pid) }
         if child.pidDescriptor >= 0 { close(child.pidDescriptor) }
         if child.terminatedAt != nil {
             finish(child.run, .failure(CancellationError()))

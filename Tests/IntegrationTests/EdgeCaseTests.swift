@@ -106,6 +106,27 @@ import Testing
         #expect(try await daemon.request("/health").status == 200, "the server still answers")
     }
 
+    @Test func connectionsOverTheCapAreClosedAndThePlaceComesBackWhenOneGoes() async throws {
+        let directory = try TemporaryDirectory()
+        let daemon = try await DaemonProcess(config: "web: {max_connections: 3}\nchecks: []\n", in: directory)
+        var held: [RawConnection] = []
+        for _ in 1...3 {
+            let connection = try await RawConnection(port: daemon.port)
+            try await connection.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            try await waitUntil("an answer on a held connection") { connection.text.contains("\"status\"") }
+            held.append(connection)
+        }
+        let fourth = try await RawConnection(port: daemon.port)
+        try await waitUntil("the server to close the fourth connection", limit: .seconds(10)) { fourth.isClosed }
+        #expect(fourth.text.isEmpty, "closed before anything was read or written")
+        #expect(held.allSatisfy { !$0.isClosed }, "the held connections stay open")
+
+        await held[0].close()
+        try await waitUntil("a new connection to be served once a place is free", limit: .seconds(10)) {
+            (try? await daemon.request("/health").status) == 200
+        }
+    }
+
     @Test func anHTTP10RequestIsAnsweredAs10AndClosed() async throws {
         let directory = try TemporaryDirectory()
         let daemon = try await DaemonProcess(config: "checks: []\n", in: directory)

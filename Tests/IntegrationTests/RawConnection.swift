@@ -7,9 +7,18 @@ final class RawConnection: Sendable {
     private let closed = Locked(false)
     private let received = Locked("")
 
-    init(port: Int) async throws {
+    /// - Parameters:
+    ///   - receiveBuffer: `SO_RCVBUF` in bytes, or nil for the system's.
+    ///   - autoRead: false to never read: the server's writes stall once the buffers are full.
+    init(port: Int, receiveBuffer: Int? = nil, autoRead: Bool = true) async throws {
         let received = self.received
-        channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.autoRead, value: autoRead)
+        if let receiveBuffer {
+            bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBuffer))
+        }
+        channel =
+            try await bootstrap
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(Collector(received))
@@ -29,6 +38,11 @@ final class RawConnection: Sendable {
 
     func send(_ text: String) async throws {
         try await channel.writeAndFlush(ByteBuffer(string: text)).get()
+    }
+
+    /// Closes the connection from the client's side.
+    func close() async {
+        try? await channel.close()
     }
 
     deinit {

@@ -7,6 +7,8 @@ struct WebSettings: ConfigSection {
     /// A connection with no complete request for this long is closed: idle keep-alive connections, and
     /// clients that send their headers byte by byte (slowloris). Read at start-up.
     var idleTimeout = Duration.seconds(30)
+    /// Connections open at once; one more is closed as soon as it is accepted. Read at start-up.
+    var maxConnections = 1024
 
     static var keys: [ConfigKey<Self>] {
         [
@@ -24,6 +26,14 @@ struct WebSettings: ConfigSection {
                 \.idleTimeout,
                 .atLeast(.milliseconds(100)),
                 "Close a connection without a complete request for this long (idle keep-alive, slowloris); read at start-up."
+            ),
+            .key(
+                "max_connections",
+                \.maxConnections,
+                ValueReader.integer.checked("integer 1–1000000") {
+                    (1...1_000_000).contains($0) ? nil : "must be between 1 and 1000000"
+                },
+                "Connections open at once; more are closed when accepted; read at start-up."
             ),
         ]
     }
