@@ -1,4 +1,5 @@
-/// Polls `condition` until it holds or five real seconds pass, and returns whether it held.
+/// Polls `condition` until it holds or `limit` (ten real seconds by default) passes, and returns
+/// whether it held.
 ///
 /// Use it to wait for asynchronous work to land, such as a scheduled run after
 /// ``TestClock/advance(by:)``, instead of sleeping for a guessed time. It never asserts how
@@ -8,10 +9,14 @@
 /// clock.advance(by: .seconds(1))
 /// #expect(await eventually { check.finished == 1 })
 /// ```
-/// - Parameter condition: checked every two milliseconds; it must not block.
-/// - Returns: `true` as soon as `condition` holds; `false` when it still does not after five seconds.
-public func eventually(_ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now.advanced(by: .seconds(5))
+/// The limit only bounds a failing wait: a loaded machine (a test suite running in parallel on
+/// two cores) can take seconds to schedule work that normally lands in microseconds.
+/// - Parameters:
+///   - limit: how long to poll before giving up.
+///   - condition: checked every two milliseconds; it must not block.
+/// - Returns: `true` as soon as `condition` holds; `false` when it still does not after `limit`.
+public func eventually(within limit: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now.advanced(by: limit)
     while ContinuousClock.now < deadline {
         if condition() { return true }
         try? await Task.sleep(for: .milliseconds(2))

@@ -81,6 +81,15 @@ import Testing
         #expect(status == 0, "\(output)")
     }
 
+    @Test func eachCheckSaysWhetherItIsCriticalAndHowOftenItRuns() async throws {
+        let directory = try TemporaryDirectory()
+        let daemon = try await startDaemon(directory)
+        #expect(try await daemon.metric("healthcheck_info{check=\"broken.one\",type=\"exec\",critical=\"false\"}") == 1)
+        #expect(try await daemon.metric("healthcheck_info{check=\"root\",type=\"disk\",critical=\"true\"}") == 1)
+        #expect(try await daemon.metric("healthcheck_interval_seconds{check=\"root\",type=\"disk\"}") == 1)
+        #expect(try await daemon.metric("healthcheck_interval_seconds{check=\"never_run\",type=\"heartbeat\"}") == 3600)
+    }
+
     @Test func metricNamesAreExactlyThoseOfTheContract() async throws {
         let directory = try TemporaryDirectory()
         let daemon = try await startDaemon(directory)
@@ -96,9 +105,10 @@ import Testing
             "vitals_build_info", "vitals_healthy", "vitals_checks", "vitals_config_last_reload_successful",
             "vitals_config_last_reload_success_timestamp_seconds",
         ]
-        // Added with scheduler isolation (issue 10), documented in docs/metrics.md.
+        // Added since, documented in README.md: scheduler isolation (issue 10), identity and interval (issue 11).
         let scheduling: Set<String> = [
             "healthcheck_skipped_runs_total", "vitals_runs_in_flight", "vitals_scheduler_lateness_seconds",
+            "healthcheck_info", "healthcheck_interval_seconds",
         ]
         #expect(contract.isSubset(of: families), "missing: \(contract.subtracting(families))")
         #expect(scheduling.isSubset(of: families), "missing: \(scheduling.subtracting(families))")

@@ -7,18 +7,9 @@ final class RawConnection: Sendable {
     private let closed = Locked(false)
     private let received = Locked("")
 
-    /// - Parameters:
-    ///   - receiveBuffer: `SO_RCVBUF` in bytes, or nil for the system's.
-    ///   - autoRead: false to never read: the server's writes stall once the buffers are full.
-    init(port: Int, receiveBuffer: Int? = nil, autoRead: Bool = true) async throws {
+    init(port: Int) async throws {
         let received = self.received
-        var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelOption(.autoRead, value: autoRead)
-        if let receiveBuffer {
-            bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBuffer))
-        }
-        channel =
-            try await bootstrap
+        channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(Collector(received))

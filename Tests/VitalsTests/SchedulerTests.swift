@@ -149,7 +149,7 @@ import VitalsTesting
         // If `fast` holds the slot when `hang` falls due, `hang` waits and is tried again 10 ms on.
         for _ in 1...5 where hanging.started == 0 {
             clock.advance(by: .milliseconds(500))
-            _ = await eventually { hanging.started == 1 }
+            _ = await eventually(within: .seconds(1)) { hanging.started == 1 }
         }
         #expect(hanging.started == 1)
         let runsBefore = status(scheduler, "fast")?.runs

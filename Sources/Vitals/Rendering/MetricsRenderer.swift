@@ -21,6 +21,31 @@ public enum MetricsRenderer {
             return writer.bytes
         }
 
+        // Identity for joins in rules and dashboards: `* on(check) group_left(critical) healthcheck_info`.
+        family(
+            &out,
+            om ? "healthcheck" : "healthcheck_info",
+            om ? "info" : "gauge",
+            "Each check's identity; always 1.",
+            om: om
+        )
+        for (check, label) in zip(snapshot.checks, labels) {
+            sample(&out, "healthcheck_info", label + Array(",critical=\"\(check.critical)\"".utf8), 1)
+        }
+
+        // What staleness is measured against: `time() - healthcheck_last_run_timestamp_seconds > 3 * this`.
+        family(
+            &out,
+            "healthcheck_interval_seconds",
+            "gauge",
+            "The configured time between runs.",
+            unit: "seconds",
+            om: om
+        )
+        for (check, label) in zip(snapshot.checks, labels) {
+            sample(&out, "healthcheck_interval_seconds", label, check.interval.inSeconds)
+        }
+
         family(&out, "healthcheck_success", "gauge", "1 while the check passes or warns, 0 while it fails.", om: om)
         for (check, label) in zip(snapshot.checks, labels) {
             sample(&out, "healthcheck_success", label, check.status == .fail ? 0 : 1)
