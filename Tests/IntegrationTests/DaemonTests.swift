@@ -26,9 +26,9 @@ import Testing
     @Test func everyTypePassesAndFailsAgainstRealPeers() async throws {
         let directory = try TemporaryDirectory()
         let tcp = try await TCPPeer()
-        let closed = try await TCPPeer()
+        let closed = try RefusingPort()
+        defer { closed.close() }
         let closedPort = closed.port
-        await closed.close()
         let http = try await HTTPPeer()
         defer { http.stop() }
         http.setStatus(503)

@@ -84,9 +84,9 @@ private final class MemcachedServer: Sendable {
     @Test func passesAgainstMemcachedAndFailsAgainstAnythingElse() async throws {
         let memcached = try await MemcachedServer()
         let other = try await TCPPeer()  // answers, but not as memcached does
-        let closed = try await TCPPeer()
+        let closed = try RefusingPort()
+        defer { closed.close() }
         let closedPort = closed.port
-        await closed.close()
         let directory = try TemporaryDirectory()
         let config = try directory.write(
             "memcached.yml",

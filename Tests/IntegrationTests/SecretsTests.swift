@@ -79,9 +79,9 @@ import Testing
         defer { http.stop() }
         http.setStatus(503)
         for (name, body, _) in Self.bodies { http.setBody(body, at: name) }
-        let closed = try await TCPPeer()
+        let closed = try RefusingPort()
+        defer { closed.close() }
         let closedPort = closed.port
-        await closed.close()
         let config = config(httpPort: http.port, closedPort: closedPort)
         let daemon = try await DaemonProcess(
             config: config,
