@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Vitals
 import VitalsProbes
 
 #if canImport(Glibc)
@@ -25,8 +26,7 @@ struct StopDeadline: Service {
         let (supervisor, logger) = (supervisor, logger)
         // A thread of its own: busy cooperative threads (rendering for slow clients) cannot delay it.
         Thread.detachNewThread {
-            let (seconds, attoseconds) = Self.limit.components
-            Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
+            Thread.sleep(forTimeInterval: Self.limit.inSeconds)
             logger.warning("Stopping took too long; exiting now", metadata: ["limit": "\(Self.limit)"])
             supervisor.killAll()
             exit(0)

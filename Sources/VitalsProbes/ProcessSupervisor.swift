@@ -184,8 +184,9 @@ public final class ProcessSupervisor: Sendable {
                 }
             }
             let now = clock.now
+            let cancelledRuns = Set(cancelled.map(ObjectIdentifier.init))
             for index in children.indices where children[index].terminatedAt == nil {
-                if stopping || cancelled.contains(where: { $0 === children[index].run }) {
+                if stopping || cancelledRuns.contains(ObjectIdentifier(children[index].run)) {
                     kill(-children[index].pid, stopping ? SIGKILL : SIGTERM)
                     children[index].terminatedAt = now
                     children[index].killed = stopping
@@ -232,8 +233,7 @@ public final class ProcessSupervisor: Sendable {
             if child.pidDescriptor < 0 { timeout = timeout < 0 ? 20 : min(timeout, 20) }
             if let terminatedAt = child.terminatedAt, !child.killed {
                 let left = now.duration(to: terminatedAt.advanced(by: Self.killGrace))
-                let (seconds, attoseconds) = left.components
-                let milliseconds = Int32(clamping: max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1))
+                let milliseconds = Int32(clamping: Int(max(1, (left.inSeconds * 1000).rounded(.up))))
                 timeout = timeout < 0 ? milliseconds : min(timeout, milliseconds)
             }
         }

@@ -30,7 +30,9 @@ public enum MetricsRenderer {
             om: om
         )
         for (check, label) in zip(snapshot.checks, labels) {
-            sample(&out, "healthcheck_info", label + Array(",critical=\"\(check.critical)\"".utf8), 1)
+            out.write("healthcheck_info{")
+            out.write(label)
+            out.write(check.critical ? ",critical=\"true\"} 1\n" : ",critical=\"false\"} 1\n")
         }
 
         // What staleness is measured against: `time() - healthcheck_last_run_timestamp_seconds > 3 * this`.
@@ -128,17 +130,7 @@ public enum MetricsRenderer {
 
         family(&out, "healthcheck_latency_seconds", "histogram", "Durations of the runs.", unit: "seconds", om: om)
         for (check, label) in zip(snapshot.checks, labels) {
-            var cumulative: UInt64 = 0
-            for (bound, count) in zip(latencyBounds, check.histogram.counts) {
-                cumulative += count
-                out.write("healthcheck_latency_seconds_bucket{")
-                out.write(label)
-                out.write(",le=\"\(bound)\"} ")
-                out.write(number: cumulative)
-                out.write("\n")
-            }
-            sample(&out, "healthcheck_latency_seconds_count", label, Double(check.histogram.count))
-            sample(&out, "healthcheck_latency_seconds_sum", label, check.histogram.sum)
+            histogram(&out, "healthcheck_latency_seconds", label, check.histogram)
             if om { sample(&out, "healthcheck_latency_seconds_created", label, check.created) }
         }
 
@@ -252,16 +244,31 @@ public enum MetricsRenderer {
             unit: "seconds",
             om: om
         )
-        let lateness = snapshot.scheduler.lateness
+        histogram(&out, "vitals_scheduler_lateness_seconds", [], snapshot.scheduler.lateness)
+    }
+
+    /// The `_bucket`, `_count` and `_sum` samples of one histogram series.
+    private static func histogram(
+        _ out: inout ByteWriter,
+        _ name: String,
+        _ labels: [UInt8],
+        _ histogram: LatencyHistogram
+    ) {
         var cumulative: UInt64 = 0
-        for (bound, count) in zip(latencyBounds, lateness.counts) {
+        for (bound, count) in zip(latencyBounds, histogram.counts) {
             cumulative += count
-            out.write("vitals_scheduler_lateness_seconds_bucket{le=\"\(bound)\"} ")
+            out.write(name)
+            out.write("_bucket{")
+            if !labels.isEmpty {
+                out.write(labels)
+                out.write(",")
+            }
+            out.write("le=\"\(bound)\"} ")
             out.write(number: cumulative)
             out.write("\n")
         }
-        sample(&out, "vitals_scheduler_lateness_seconds_count", [], Double(lateness.count))
-        sample(&out, "vitals_scheduler_lateness_seconds_sum", [], lateness.sum)
+        sample(&out, name + "_count", labels, Double(histogram.count))
+        sample(&out, name + "_sum", labels, histogram.sum)
     }
 
     private static func escaped(_ value: String) -> [UInt8] {

@@ -122,9 +122,9 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
             await withDiscardingTaskGroup { group in
                 while !Task.isCancelled {
                     let now = self.clock.now
-                    let starts = self.takeDueJobs(now: now)
+                    let (starts, inFlight) = self.takeDueJobs(now: now)
                     if !starts.isEmpty {
-                        self.store.recordRunsStarted(lateness: starts.map(\.lateness), inFlight: self.runningCount)
+                        self.store.recordRunsStarted(lateness: starts.map(\.lateness), inFlight: inFlight)
                     }
                     for start in starts {
                         group.addTask { await self.execute(start.job, nextDue: start.nextDue) }
@@ -148,7 +148,7 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
     /// - Returns: how many checks were due.
     @_spi(Benchmarks)
     public func takeDueChecksWithoutRunning(now: C.Instant) -> Int {
-        let starts = takeDueJobs(now: now)
+        let (starts, _) = takeDueJobs(now: now)
         state.withLock { state in
             for start in starts { state.running.remove(ObjectIdentifier(start.job.slot)) }
         }
@@ -178,9 +178,10 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
         }
     }
 
-    private func takeDueJobs(now: C.Instant) -> [Start] {
+    /// - Returns: the runs to start, and how many runs are under way with them.
+    private func takeDueJobs(now: C.Instant) -> (starts: [Start], inFlight: Int) {
         var skipped: [CheckSlot] = []
-        let starts = state.withLock { state in
+        let (starts, inFlight) = state.withLock { state in
             var starts: [Start] = []
             func canStart(_ id: ObjectIdentifier) -> Bool {
                 !state.running.contains(id) && state.running.count < maxConcurrentRuns
@@ -216,13 +217,13 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
                     state.waiting.append((job, due))
                 }
             }
-            return starts
+            return (starts, state.running.count)
         }
         for slot in skipped {
             store.recordSkipped(slot)
             logger.debug("Skipped a run: it could not start within its timeout", metadata: ["check": "\(slot.name)"])
         }
-        return starts
+        return (starts, inFlight)
     }
 
     /// Puts the job back at its next phase point after both `due` and `now`, skipping
