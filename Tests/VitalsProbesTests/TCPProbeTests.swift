@@ -10,7 +10,8 @@ struct TCPProbeTests {
         let outcome = try await bounded { try await TCPProbe(host: "127.0.0.1", port: server.port).run() }
         #expect(outcome.status == .pass)
         #expect(outcome.message.hasPrefix("connected in "))
-        #expect(outcome.message.hasSuffix(" ms"))
+        // The unit depends on how long the connect took (ms, or s on a loaded machine), not on the probe.
+        #expect(outcome.message.hasSuffix(" ms") || outcome.message.hasSuffix(" s"))
     }
 
     @Test func passesWhenRedisAnswersPing() async throws {
