@@ -4,13 +4,17 @@
 #   scripts/install-deps.sh          libsystemd-dev, pkg-config, zlib1g-dev
 #   scripts/install-deps.sh --test   also prometheus (promtool + server), python3-venv, curl,
 #                                    postgresql, redis-server, memcached, openssl, and a .venv/ with
-#                                    prometheus-client for the OpenMetrics checks
+#                                    prometheus-client for the OpenMetrics checks and
+#                                    grafana-foundation-sdk for the dashboards
 #
 # Idempotent and quiet: on a machine that already has everything it does no apt or pip work
 # and prints nothing. Runs as root, or through sudo when that exists.
 set -euo pipefail
 
 readonly PROMETHEUS_CLIENT_VERSION="0.26.0"
+# Builds dashboards/*.json (dashboards/generate.py) and loads them in the dashboard test. The
+# release's schema is Grafana 10.1's, which Grafana 10 and later import.
+readonly GRAFANA_SDK_VERSION="1769699998!10.1.0"
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 with_test=false
@@ -19,7 +23,7 @@ for arg in "$@"; do
     case "$arg" in
         --test) with_test=true ;;
         -h | --help)
-            sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+            sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
@@ -99,5 +103,9 @@ if $with_test; then
             "${pip[@]}" --upgrade prometheus-client
         fi
         "$venv/bin/python" -c 'import prometheus_client' >/dev/null
+    fi
+    if ! "$venv/bin/python" -c 'import grafana_foundation_sdk' >/dev/null 2>&1; then
+        log "installing grafana-foundation-sdk==$GRAFANA_SDK_VERSION into $venv"
+        "$venv/bin/python" -m pip install -q --disable-pip-version-check "grafana-foundation-sdk==$GRAFANA_SDK_VERSION"
     fi
 fi

@@ -16,7 +16,9 @@ struct CheckFactory {
             failureThreshold: spec.failureThreshold,
             successThreshold: spec.successThreshold,
             critical: spec.critical,
-            tags: spec.tags
+            tags: spec.tags,
+            labels: spec.labels,
+            latencyBuckets: spec.latencyBuckets
         )
         return CheckDefinition(
             name: spec.name,

@@ -10,6 +10,7 @@ extension Configuration {
             .init("web", .object(web.environmentMembers)),
             .init("environment", .object(environment.environmentMembers)),
             .init("watchdog", .object(watchdog.environmentMembers)),
+            .init("metrics", .object(metrics.environmentMembers)),
             .init("checks", .array(checks.map(\.environmentValue))),
         ])
     }
@@ -24,6 +25,8 @@ extension CheckSpec {
             .init("failure_threshold", .number(Double(failureThreshold))),
             .init("success_threshold", .number(Double(successThreshold))),
             .init("critical", .bool(critical)), .init("tags", .array(tags.map { .string($0) })),
+            .init("labels", ValueReader.labels.show(labels)),
+            .init("metrics", ValueReader.metrics.show(MetricsSettings(latencyBuckets: latencyBuckets))),
         ]
         return .object(common + settings.environmentMembers)
     }

@@ -33,12 +33,8 @@ import Darwin
 /// (s, the time left, negative once expired) and `expiry_timestamp` (s, the end of validity
 /// as Unix seconds).
 public struct TLSProbe: HealthCheck {
-    /// The gauge that exports `expiry_timestamp` on `/metrics`, for alerts that predict the expiry.
-    public static let expiryMetric = ExportedMetric(
-        name: "healthcheck_tls_cert_expiry_timestamp_seconds",
-        help: "When the certificate a tls check saw last expires.",
-        unit: "seconds"
-    )
+    /// The gauge that exports `expiry_timestamp` on `/metrics`: the shared certificate family.
+    public static let expiryMetric = ExportedMetric.certificateExpiry
 
     /// The failure reason when the certificate has expired or expires within ``failDays``.
     public static let expiry = FailureReason("expiry")

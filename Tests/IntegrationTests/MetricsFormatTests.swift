@@ -16,7 +16,14 @@ import Testing
         let warn = try directory.write("warn.sh", "#!/bin/sh\necho 'WARNING - meh'\nexit 1\n", executable: true)
         let config = """
             checks:
-              - {name: root, type: disk, path: /, warn_free_percent: 0, fail_free_percent: 0, interval: 1s, timeout: 1s}
+              - name: root
+                type: disk
+                path: /
+                warn_free_percent: 0
+                fail_free_percent: 0
+                interval: 1s
+                timeout: 1s
+                metrics: {latency_buckets: [0.001, 0.01, 100ms, 1]}
               - {name: broken.one, type: exec, command: ["\(fail)"], critical: false, interval: 1s, timeout: 1s}
               - {name: meh-warn, type: exec, command: ["\(warn)"], interval: 1s, timeout: 1s}
               - {name: never_run, type: heartbeat, ttl: 1h, interval: 1h, timeout: 1s}
@@ -88,6 +95,66 @@ import Testing
         #expect(try await daemon.metric("healthcheck_info{check=\"root\",type=\"disk\",critical=\"true\"}") == 1)
         #expect(try await daemon.metric("healthcheck_interval_seconds{check=\"root\",type=\"disk\"}") == 1)
         #expect(try await daemon.metric("healthcheck_interval_seconds{check=\"never_run\",type=\"heartbeat\"}") == 3600)
+    }
+
+    /// The issue's budget: at most 12 series per check at default settings, counted as OpenMetrics
+    /// counts them (a counter's `_created` belongs to its series). Every kind of check is here: one
+    /// failing for a reason, one warning with a certificate, a plugin, a heartbeat never pinged.
+    @Test func aCheckCostsAtMostTwelveSeriesAtDefaultSettings() async throws {
+        let directory = try TemporaryDirectory()
+        let certificate = directory.path + "/cert.pem"
+        let key = directory.path + "/key.pem"
+        let made = try await runProcess(
+            "openssl",
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate, "-days", "10",
+                "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            ]
+        )
+        #expect(made.status == 0, "openssl: \(made.stderr)")
+        let tls = try await ServerProcess(
+            "/usr/bin/openssl",
+            ["s_server", "-accept", "127.0.0.1:0", "-cert", certificate, "-key", key, "-www"],
+            portAfter: "ACCEPT ",
+            what: "openssl s_server"
+        )
+        let refusing = try RefusingPort()
+        defer { refusing.close() }
+        let fail = try directory.write("fail.sh", "#!/bin/sh\necho 'CRITICAL - down'\nexit 2\n", executable: true)
+        let config = """
+            global: {interval: 1s, timeout: 1s, labels: {team: platform}}
+            checks:
+              - {name: refused, type: tcp, address: "127.0.0.1:\(refusing.port)", labels: {service: db}}
+              - {name: site, type: tls, address: "127.0.0.1:\(tls.port)", ca_file: "\(certificate)"}
+              - {name: plugin, type: exec, command: ["\(fail)"]}
+              - {name: beat, type: heartbeat, ttl: 1h}
+              - {name: root, type: disk, path: /, warn_free_percent: 0, fail_free_percent: 0}
+            """
+        let daemon = try await DaemonProcess(config: config, in: directory)
+        try await waitUntil("two runs of every check") {
+            let metrics = try await daemon.request("/metrics").body
+            let runs = metrics.split(separator: "\n").filter { $0.hasPrefix("healthcheck_runs_total{") }
+            return runs.count == 5 && runs.allSatisfy { Double($0.split(separator: " ").last ?? "") ?? 0 >= 2 }
+        }
+        let body = try await daemon.request("/metrics", headers: [("Accept", Self.openMetricsAccept)]).body
+        var series: [String: Set<String>] = [:]
+        for line in body.split(separator: "\n") where !line.hasPrefix("#") {
+            let name = line.prefix { $0 != "{" && $0 != " " }
+            guard !name.hasSuffix("_created"), let range = line.range(of: "check=\"") else { continue }
+            let check = line[range.upperBound...].prefix { $0 != "\"" }
+            series[String(check), default: []].insert(String(line.prefix { $0 != "}" }))
+        }
+        #expect(series.keys.sorted() == ["beat", "plugin", "refused", "root", "site"])
+        for (check, lines) in series {
+            #expect(lines.count <= 12, "\(check) costs \(lines.count) series: \(lines.sorted())")
+        }
+        #expect(!body.contains("healthcheck_latency_seconds"), "the histogram is opt-in")
+        // What the budget is spent on: the tls check's certificate, the failing check's reason.
+        #expect(series["site"]?.contains { $0.hasPrefix("healthcheck_certificate_expiry_timestamp_seconds{") } == true)
+        #expect(series["refused"]?.contains { $0.contains("reason=\"refused\"") } == true)
+        #expect(
+            series["refused"]?.allSatisfy { $0.contains("team=\"platform\"") && $0.contains("service=\"db\"") } == true
+        )
     }
 
     @Test func metricNamesAreExactlyThoseOfTheContract() async throws {

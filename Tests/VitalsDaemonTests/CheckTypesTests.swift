@@ -54,7 +54,7 @@ import Vitals
         }
         #expect(members.map(\.key) == ConfigValidator.commonCheckKeys + TLSSettings.keyNames)
         #expect(members.first { $0.key == "server_name" }?.value == .string("example.com"))
-        #expect(sections.map(\.key) == ["global", "web", "environment", "watchdog", "checks"])
+        #expect(sections.map(\.key) == ["global", "web", "environment", "watchdog", "metrics", "checks"])
     }
 
     /// `docs/checks.md` shows each type's key table between `<!-- keys:TYPE -->` and `<!-- /keys -->`.

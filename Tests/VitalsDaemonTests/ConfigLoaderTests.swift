@@ -39,7 +39,7 @@ private let invalidFixtures: [InvalidConfigFixture] = [
     InvalidConfigFixture(file: "invalid-empty.yml", expected: ["1:1: missing required key \"checks\""]),
     InvalidConfigFixture(
         file: "invalid-root.yml",
-        expected: ["1:1: the file must be a mapping with the keys global, web, environment, watchdog, checks"]
+        expected: ["1:1: the file must be a mapping with the keys global, web, environment, watchdog, metrics, checks"]
     ),
     InvalidConfigFixture(
         file: "invalid-structure.yml",
@@ -244,6 +244,8 @@ private let invalidFixtures: [InvalidConfigFixture] = [
                 successThreshold: 2,
                 critical: true,
                 tags: [],
+                labels: [:],
+                latencyBuckets: [],
                 settings: settings,
                 line: line,
                 column: 5
@@ -489,6 +491,56 @@ private let invalidFixtures: [InvalidConfigFixture] = [
                 "\(path):15:11: checks[3] (api): type: \(unknownType)",
             ]
         )
+    }
+
+    @Test func reportsEveryBadLabelAtItsKeyOrValue() throws {
+        let path = try fixturePath("invalid-labels.yml")
+        let reserved = CheckPolicy.reservedLabelNames.sorted().joined(separator: ", ")
+        #expect(
+            diagnostics(loading: path) == [
+                "\(path):2:12: global.labels.__env: label names starting with \"__\" are reserved for Prometheus",
+                "\(path):2:25: global.labels.9lives: is not a valid label name (a letter or \"_\", then letters, "
+                    + "digits and \"_\")",
+                "\(path):6:14: checks[0] (db): labels.check: \"check\" is a label Vitals or Prometheus sets itself "
+                    + "(reserved: \(reserved))",
+                "\(path):6:34: checks[0] (db): labels.team: must not be empty",
+                "\(path):6:38: checks[0] (db): labels.instance: \"instance\" is a label Vitals or Prometheus sets "
+                    + "itself (reserved: \(reserved))",
+                "\(path):9:13: checks[1] (api): labels: must be a mapping",
+            ]
+        )
+    }
+
+    @Test func reportsBadLatencyBucketsAtEachBound() throws {
+        let path = try fixturePath("invalid-latency-buckets.yml")
+        #expect(
+            diagnostics(loading: path) == [
+                "\(path):2:26: metrics.latency_buckets[1]: must be greater than the bound before it (0.1)",
+                "\(path):2:32: metrics.latency_buckets[2]: must be greater than 0",
+                "\(path):6:37: checks[0] (db): metrics.latency_buckets[1]: must be greater than the bound before "
+                    + "it (1.0)",
+                "\(path):6:45: checks[0] (db): metrics: unknown key \"buckets\"",
+                "\(path):9:32: checks[1] (api): metrics.latency_buckets: must be a list of bounds in seconds, "
+                    + "like [0.01, 0.1, 1], or [] for none",
+            ]
+        )
+    }
+
+    @Test func labelsOfAllChecksMergeWithTheCheckOwnAndBucketsAreInherited() throws {
+        let configuration = try ConfigLoader.parse(
+            yaml: """
+                global: {labels: {env: prod, team: core}}
+                metrics: {latency_buckets: [0.01, 250ms, 1]}
+                checks:
+                  - {name: a, type: memory, labels: {team: payments}}
+                  - {name: b, type: memory, metrics: {latency_buckets: []}}
+                """,
+            path: "v.yml"
+        )
+        #expect(configuration.checks[0].labels == ["env": "prod", "team": "payments"])
+        #expect(configuration.checks[1].labels == ["env": "prod", "team": "core"])
+        #expect(configuration.checks[0].latencyBuckets == [0.01, 0.25, 1])
+        #expect(configuration.checks[1].latencyBuckets == [])
     }
 
     @Test func errorDescriptionHasOneLinePerDiagnostic() throws {

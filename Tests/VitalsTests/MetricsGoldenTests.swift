@@ -23,7 +23,12 @@ import VitalsTesting
             CheckDefinition(
                 name: "api",
                 type: "http",
-                policy: CheckPolicy(tags: ["ready"]),
+                // The one check with a latency histogram (opt-in), with bounds of its own, and labels.
+                policy: CheckPolicy(
+                    tags: ["ready"],
+                    labels: ["team": "payments", "service": "checkout \"v2\""],
+                    latencyBuckets: [0.01, 0.1, 1]
+                ),
                 check: FixedCheck(.pass(""))
             ),
             // A library check's type is free text: the label value needs every escape.
@@ -66,16 +71,7 @@ import VitalsTesting
                     observations: [
                         Observation("expiry_seconds", 2_592_000, unit: "s"),
                         // Declares its metric as TLSProbe does; cert_file's observation above declares none.
-                        Observation(
-                            "expiry_timestamp",
-                            1_702_592_100.5,
-                            unit: "s",
-                            metric: ExportedMetric(
-                                name: "healthcheck_tls_cert_expiry_timestamp_seconds",
-                                help: "When the certificate a tls check saw last expires.",
-                                unit: "seconds"
-                            )
-                        ),
+                        Observation("expiry_timestamp", 1_702_592_100.5, unit: "s", metric: .certificateExpiry),
                     ]
                 ),
                 17, 0.25
@@ -89,6 +85,8 @@ import VitalsTesting
                 expires: start + 130 + run.at
             )
         }
+        // A saturated scheduler skipped one run of db: only db gets a skipped-runs series.
+        store.recordSkipped(slots.first { $0.definition.name == "db" }!)
         time.advance(by: 100)
         store.recordReload(successful: true)
         time.advance(by: 100)

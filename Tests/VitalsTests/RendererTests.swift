@@ -11,7 +11,8 @@ func sampleSnapshot() -> Snapshot {
         CheckDefinition(
             name: "api",
             type: "http",
-            policy: CheckPolicy(tags: ["ready"]),
+            // The one check with the (opt-in) latency histogram.
+            policy: CheckPolicy(tags: ["ready"], latencyBuckets: LatencyHistogram.standardBounds),
             check: FixedCheck(.pass("HTTP 200"))
         ),
         CheckDefinition(name: "disk", type: "disk", check: FixedCheck(.warn("15% free"))),
@@ -86,6 +87,13 @@ func sampleSnapshot() -> Snapshot {
         #expect(text.contains("healthcheck_latency_seconds_count{check=\"api\",type=\"http\"} 1\n"))
     }
 
+    @Test func onlyChecksWithLatencyBucketsHaveAHistogram() {
+        let text = render(.openMetrics)
+        #expect(text.contains("healthcheck_latency_seconds_bucket{check=\"api\","))
+        #expect(!text.contains("healthcheck_latency_seconds_bucket{check=\"disk\","))
+        #expect(!text.contains("healthcheck_latency_seconds_count{check=\"db"))
+    }
+
     @Test func reportsTheExporterItself() {
         let text = render(.prometheusText)
         #expect(text.contains("vitals_build_info{version=\"1.0.0\",revision=\"abc\",swift_version=\"6.3\"} 1\n"))
@@ -157,14 +165,10 @@ func sampleSnapshot() -> Snapshot {
     }
 }
 
-@Suite struct TLSExpiryMetricTests {
-    @Test func observationsThatDeclareAMetricAreExported() throws {
+@Suite struct CertificateExpiryMetricTests {
+    @Test func observationsThatDeclareAMetricAreExportedWithTheCheckLabels() throws {
         let store = ResultStore(wallClock: WallClock { 1 })
-        let expiry = ExportedMetric(
-            name: "healthcheck_tls_cert_expiry_timestamp_seconds",
-            help: "When the certificate a tls check saw last expires.",
-            unit: "seconds"
-        )
+        let expiry = ExportedMetric.certificateExpiry
         let outcome = CheckOutcome.pass(
             "certificate expires in 30 days",
             observations: [
@@ -173,7 +177,12 @@ func sampleSnapshot() -> Snapshot {
             ]
         )
         store.replace(with: [
-            CheckDefinition(name: "site", type: "tls", check: FixedCheck(outcome)),
+            CheckDefinition(
+                name: "site",
+                type: "tls",
+                policy: CheckPolicy(labels: ["team": "web"]),
+                check: FixedCheck(outcome)
+            ),
             CheckDefinition(name: "other", type: "disk", check: FixedCheck(.pass("ok"))),
         ])
         store.recordFixedOutcomes(finished: 1, duration: 0.1)
@@ -182,8 +191,12 @@ func sampleSnapshot() -> Snapshot {
             decoding: MetricsRenderer.renderChecks(store.snapshot(), build: build, format: .openMetrics),
             as: UTF8.self
         )
-        #expect(om.contains("# UNIT healthcheck_tls_cert_expiry_timestamp_seconds seconds\n"))
-        #expect(om.contains("healthcheck_tls_cert_expiry_timestamp_seconds{check=\"site\"} 1800000000\n"))
-        #expect(!om.contains("healthcheck_tls_cert_expiry_timestamp_seconds{check=\"other\"}"))
+        #expect(om.contains("# UNIT healthcheck_certificate_expiry_timestamp_seconds seconds\n"))
+        #expect(
+            om.contains(
+                "healthcheck_certificate_expiry_timestamp_seconds{check=\"site\",type=\"tls\",team=\"web\"} 1800000000\n"
+            )
+        )
+        #expect(!om.contains("healthcheck_certificate_expiry_timestamp_seconds{check=\"other\""))
     }
 }

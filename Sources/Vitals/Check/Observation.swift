@@ -6,8 +6,8 @@ public struct Observation: Sendable, Equatable {
     public var value: Double
     /// The unit, e.g. `%`, `s`, `B`; `nil` for a plain number.
     public var unit: String?
-    /// The gauge that exports the value on `/metrics`, labelled with the check's name; `nil` keeps it
-    /// in `/health` only.
+    /// The gauge that exports the value on `/metrics`, labelled as the check's other series; `nil`
+    /// keeps it in `/health` only.
     public var metric: ExportedMetric?
 
     /// Creates an observation.
@@ -27,14 +27,19 @@ public struct Observation: Sendable, Equatable {
 /// A gauge on `/metrics` fed by an ``Observation``: one series per check that observes it.
 ///
 /// ```swift
-/// let expiry = ExportedMetric(
-///     name: "healthcheck_tls_cert_expiry_timestamp_seconds",
-///     help: "When the certificate a tls check saw last expires.",
-///     unit: "seconds"
-/// )
-/// Observation("expiry_timestamp", notAfter, unit: "s", metric: expiry)
+/// let queueDepth = ExportedMetric(name: "myapp_queue_depth", help: "Jobs waiting in the queue.")
+/// Observation("depth", Double(depth), metric: queueDepth)
 /// ```
 public struct ExportedMetric: Sendable, Hashable {
+    /// The one family for every check that sees a certificate (`tls` today): the Unix time at which
+    /// the earliest-expiring certificate it saw stops being valid. Alerts predict expiry from it with
+    /// `healthcheck_certificate_expiry_timestamp_seconds - time() < 14 * 86400`.
+    public static let certificateExpiry = ExportedMetric(
+        name: "healthcheck_certificate_expiry_timestamp_seconds",
+        help: "When the earliest-expiring certificate the check saw stops being valid.",
+        unit: "seconds"
+    )
+
     /// The metric name; it must be a valid Prometheus name, and a unit suffix should match `unit`.
     public var name: String
     /// The `# HELP` text.

@@ -5,12 +5,11 @@
 /// exporter's own state) and ``renderProcess(_:format:)`` (the live `process_*`
 /// metrics and, for OpenMetrics, the closing `# EOF`). Concatenated they form the document.
 public enum MetricsRenderer {
-    private static let latencyBounds = LatencyHistogram.bounds.map { $0.description } + ["+Inf"]
-
     /// The per-check metrics and the exporter's own, in `format`.
     public static func renderChecks(_ snapshot: Snapshot, build: BuildInfo, format: MetricsFormat) -> [UInt8] {
         var out = ByteWriter(capacity: 1024 + snapshot.checks.count * 1400)
         let om = format == .openMetrics
+        // `check="…",type="…"` and the check's own labels in name order: every series of a check has them.
         let labels: [[UInt8]] = snapshot.checks.map { check in
             var writer = ByteWriter()
             writer.write("check=\"")
@@ -18,6 +17,13 @@ public enum MetricsRenderer {
             writer.write("\",type=\"")
             writer.write(labelValue: check.type)
             writer.write("\"")
+            for (name, value) in check.labels.sorted(by: { $0.key < $1.key }) {
+                writer.write(",")
+                writer.write(name)
+                writer.write("=\"")
+                writer.write(labelValue: value)
+                writer.write("\"")
+            }
             return writer.bytes
         }
 
@@ -104,13 +110,14 @@ public enum MetricsRenderer {
             if om { sample(&out, "healthcheck_runs_created", label, check.created) }
         }
 
+        // Like failures by reason, a check's series appears with its first skipped run: a lean default.
         counterFamily(
             &out,
             "healthcheck_skipped_runs",
             "Runs that did not start within the check's timeout because the scheduler was saturated.",
             om: om
         )
-        for (check, label) in zip(snapshot.checks, labels) {
+        for (check, label) in zip(snapshot.checks, labels) where check.skipped > 0 {
             sample(&out, "healthcheck_skipped_runs_total", label, Double(check.skipped))
             if om { sample(&out, "healthcheck_skipped_runs_created", label, check.created) }
         }
@@ -128,21 +135,31 @@ public enum MetricsRenderer {
             }
         }
 
-        family(&out, "healthcheck_latency_seconds", "histogram", "Durations of the runs.", unit: "seconds", om: om)
-        for (check, label) in zip(snapshot.checks, labels) {
-            histogram(&out, "healthcheck_latency_seconds", label, check.histogram)
-            if om { sample(&out, "healthcheck_latency_seconds_created", label, check.created) }
+        // Opt-in (`metrics.latency_buckets`): each bucket is a series.
+        if snapshot.checks.contains(where: { $0.histogram != nil }) {
+            family(
+                &out,
+                "healthcheck_latency_seconds",
+                "histogram",
+                "Durations of the runs.",
+                unit: "seconds",
+                om: om
+            )
+            for (check, label) in zip(snapshot.checks, labels) {
+                guard let latency = check.histogram else { continue }
+                histogram(&out, "healthcheck_latency_seconds", label, latency)
+                if om { sample(&out, "healthcheck_latency_seconds_created", label, check.created) }
+            }
         }
 
         // Observations that declare a metric (a certificate's expiry, say): one gauge family each, in
         // the order they first appear, with one series per check.
         var exported: [(metric: ExportedMetric, samples: [([UInt8], Double)])] = []
-        for check in snapshot.checks {
+        for (check, label) in zip(snapshot.checks, labels) {
             var seen: Set<String> = []
             for observation in check.last?.outcome.observations ?? [] {
                 // One series per check and metric: a second observation of the same metric is dropped.
                 guard let metric = observation.metric, seen.insert(metric.name).inserted else { continue }
-                let label = [UInt8]("check=\"".utf8) + Self.escaped(check.name) + [UInt8(ascii: "\"")]
                 if let index = exported.firstIndex(where: { $0.metric.name == metric.name }) {
                     exported[index].samples.append((label, observation.value))
                 } else {
@@ -255,7 +272,8 @@ public enum MetricsRenderer {
         _ histogram: LatencyHistogram
     ) {
         var cumulative: UInt64 = 0
-        for (bound, count) in zip(latencyBounds, histogram.counts) {
+        let bounds = histogram.bounds.map(\.description) + ["+Inf"]
+        for (bound, count) in zip(bounds, histogram.counts) {
             cumulative += count
             out.write(name)
             out.write("_bucket{")
@@ -269,12 +287,6 @@ public enum MetricsRenderer {
         }
         sample(&out, name + "_count", labels, Double(histogram.count))
         sample(&out, name + "_sum", labels, histogram.sum)
-    }
-
-    private static func escaped(_ value: String) -> [UInt8] {
-        var writer = ByteWriter()
-        writer.write(labelValue: value)
-        return writer.bytes
     }
 
     private static func family(

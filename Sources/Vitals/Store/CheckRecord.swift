@@ -15,7 +15,8 @@ struct CheckRecord: Sendable {
     /// Runs that did not start within the check's timeout (the scheduler was saturated).
     private(set) var skipped: UInt64 = 0
     private(set) var failures: [FailureReason: UInt64] = [:]
-    private(set) var histogram = LatencyHistogram()
+    /// Only when the policy asks for latency buckets: each bucket is a series on `/metrics`.
+    private(set) var histogram: LatencyHistogram?
     private(set) var history = RingBuffer<HistoryEntry>(capacity: CheckRecord.historyCapacity)
     private(set) var changes = RingBuffer<StatusChange>(capacity: CheckRecord.changeCapacity)
     private var consecutiveFailures = 0
@@ -24,6 +25,7 @@ struct CheckRecord: Sendable {
     init(policy: CheckPolicy, created: Double) {
         self.policy = policy
         self.created = created
+        self.histogram = policy.latencyBuckets.isEmpty ? nil : LatencyHistogram(bounds: policy.latencyBuckets)
     }
 
     mutating func skip() {
@@ -42,7 +44,7 @@ struct CheckRecord: Sendable {
     mutating func apply(_ result: CheckResult, expires: Double?) {
         let raw = result.outcome.status
         runs += 1
-        histogram.observe(result.duration)
+        histogram?.observe(result.duration)
         history.append(HistoryEntry(timestamp: result.finished, status: raw, duration: result.duration))
         if raw == .fail {
             consecutiveFailures += 1

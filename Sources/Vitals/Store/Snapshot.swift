@@ -73,8 +73,10 @@ public struct CheckSnapshot: Sendable, Equatable {
     public let runs: UInt64
     /// Failed runs by reason.
     public let failures: [FailureReason: UInt64]
-    /// Durations of all runs.
-    public let histogram: LatencyHistogram
+    /// Labels added to every series of the check on `/metrics`.
+    public let labels: [String: String]
+    /// Durations of all runs, when the check's policy has latency buckets.
+    public let histogram: LatencyHistogram?
     /// The last runs, oldest first (at most 100).
     public let history: [HistoryEntry]
     /// The last changes of the reported status, oldest first.
@@ -88,6 +90,7 @@ public struct CheckSnapshot: Sendable, Equatable {
         critical = definition.policy.critical
         tags = definition.policy.tags
         interval = definition.policy.interval
+        labels = definition.policy.labels
         status = record.status
         output = record.output
         last = record.last

@@ -1,3 +1,5 @@
+import Foundation
+import NIOSSL
 import Vitals
 import VitalsProbes
 
@@ -12,6 +14,8 @@ struct TLSSettings: CheckSettings {
     var serverName: String?
     var warnDays = 14
     var failDays = 3
+    /// PEM certificates to trust instead of the system's, for a private CA.
+    var caFile: String?
 
     static var keys: [ConfigKey<Self>] {
         [
@@ -19,12 +23,21 @@ struct TLSSettings: CheckSettings {
             .key("server_name", \.serverName, .string, "The name to send and verify; the host of `address` if unset."),
             .key("warn_days", \.warnDays, .count, "Warn when the certificate expires in fewer days."),
             .key("fail_days", \.failDays, .count, "Fail when the certificate expires in fewer days."),
+            .key(
+                "ca_file",
+                \.caFile,
+                .absolutePath,
+                "PEM file of the certificate authorities to trust instead of the system's (a private CA)."
+            ),
         ]
     }
 
     mutating func validate(_ rules: inout KeyRules) {
         rules.requireOrder("fail_days", failDays, notGreaterThan: "warn_days", warnDays) { "\($0)" }
         if serverName == nil { serverName = address.host }
+        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+            rules.report("ca_file", "cannot read \(caFile)")
+        }
     }
 
     func makeCheck(_ context: ProbeContext) -> any HealthCheck {
@@ -33,7 +46,8 @@ struct TLSSettings: CheckSettings {
             port: address.port,
             serverName: serverName ?? address.host,
             warnDays: warnDays,
-            failDays: failDays
+            failDays: failDays,
+            trustRoots: caFile.map { .file($0) } ?? .default
         )
     }
 }

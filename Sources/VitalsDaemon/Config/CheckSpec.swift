@@ -14,6 +14,10 @@ struct CheckSpec: Sendable, Equatable {
     var critical: Bool
     /// Each matches `[A-Za-z0-9_.-]+`.
     var tags: [String]
+    /// `global.labels` with the check's own `labels` over them.
+    var labels: [String: String]
+    /// Empty when the check has no latency histogram.
+    var latencyBuckets: [Double]
     var settings: any CheckSettings
     /// Where the check's mapping starts in the file; 0 for the embedded defaults.
     var line: Int
@@ -22,12 +26,18 @@ struct CheckSpec: Sendable, Equatable {
     static func == (lhs: CheckSpec, rhs: CheckSpec) -> Bool {
         lhs.name == rhs.name && lhs.type == rhs.type && lhs.interval == rhs.interval && lhs.timeout == rhs.timeout
             && lhs.failureThreshold == rhs.failureThreshold && lhs.successThreshold == rhs.successThreshold
-            && lhs.critical == rhs.critical && lhs.tags == rhs.tags && lhs.line == rhs.line
+            && lhs.critical == rhs.critical && lhs.tags == rhs.tags && lhs.labels == rhs.labels
+            && lhs.latencyBuckets == rhs.latencyBuckets && lhs.line == rhs.line
             && lhs.column == rhs.column && AnyHashable(lhs.settings) == AnyHashable(rhs.settings)
     }
 
     /// The longest check name or tag: it is a label value on every series of the check.
     static let maximumNameLength = 128
+    /// Labels are on every series of a check: a bound keeps a typo from multiplying the series' size.
+    static let maximumLabelCount = 16
+    static let maximumLabelValueLength = 256
+    /// Each bound is one series per check.
+    static let maximumLatencyBuckets = 32
 
     /// Whether `text` can be a check name or a tag: `[A-Za-z0-9_.-]+`.
     static func isValidName(_ text: String) -> Bool {

@@ -5,10 +5,12 @@ extension ConfigValidator {
     /// The keys every check has, whatever its type.
     static let commonCheckKeys = [
         "name", "type", "interval", "timeout", "failure_threshold", "success_threshold", "critical", "tags",
+        "labels", "metrics",
     ]
 
-    /// Reads the `checks` list. `global` is nil when the global section is invalid (already reported).
-    mutating func checkSpecs(_ node: Node, global: GlobalSettings?) -> [CheckSpec] {
+    /// Reads the `checks` list. `global` and `metrics` are nil when their section is invalid (already
+    /// reported).
+    mutating func checkSpecs(_ node: Node, global: GlobalSettings?, metrics: MetricsSettings?) -> [CheckSpec] {
         if isNull(node) { return [] }
         guard case .sequence(let sequence) = node else {
             report("checks: must be a list of checks", at: node.mark)
@@ -17,7 +19,13 @@ extension ConfigValidator {
         var specs: [CheckSpec] = []
         var firstLineOfName: [String: Int] = [:]
         for (index, item) in sequence.enumerated() {
-            if let spec = checkSpec(item, index: index, global: global, firstLineOfName: &firstLineOfName) {
+            if let spec = checkSpec(
+                item,
+                index: index,
+                global: global,
+                metrics: metrics,
+                firstLineOfName: &firstLineOfName
+            ) {
                 specs.append(spec)
             }
         }
@@ -40,6 +48,7 @@ extension ConfigValidator {
         _ node: Node,
         index: Int,
         global: GlobalSettings?,
+        metrics inheritedMetrics: MetricsSettings?,
         firstLineOfName: inout [String: Int]
     ) -> CheckSpec? {
         let unnamed = ConfigScope.check(index: index, name: nil)
@@ -79,10 +88,13 @@ extension ConfigValidator {
         let successThreshold = read(check, "success_threshold", inherited(\.successThreshold), .threshold)
         let critical = read(check, "critical", .defaulted(true), .bool)
         let tags = read(check, "tags", .defaulted([]), .tags)
+        let ownLabels = read(check, "labels", .defaulted([:]), .labels)
+        let labels = ownLabels.flatMap { own in global.map { $0.labels.merging(own) { _, check in check } } }
+        let metrics = read(check, "metrics", inheritedMetrics.map { .defaulted($0) } ?? .optional, .metrics)
         let settings = type.flatMap { typeSettings($0, from: check) }
 
         guard let name, let type, let interval, let timeout, let failureThreshold, let successThreshold, let critical,
-            let tags, let settings
+            let tags, let labels, let metrics, let settings
         else {
             precondition(!diagnostics.isEmpty, "checks[\(index)] was rejected without a diagnostic")
             return nil
@@ -96,6 +108,8 @@ extension ConfigValidator {
             successThreshold: successThreshold,
             critical: critical,
             tags: tags,
+            labels: labels,
+            latencyBuckets: metrics.latencyBuckets,
             settings: settings,
             line: check.mark?.line ?? 0,
             column: check.mark?.column ?? 0

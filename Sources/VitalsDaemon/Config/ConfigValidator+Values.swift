@@ -183,6 +183,94 @@ extension ConfigValidator {
         return valid ? fields : nil
     }
 
+    /// `labels`: a mapping of Prometheus label names to non-empty values, each mistake reported at
+    /// its own key or value.
+    mutating func labels(_ node: Node, at keyPath: String) -> [String: String]? {
+        let scope = ConfigScope.section(keyPath)
+        guard let mapping = mapping(node, scope: scope, described: keyPath, allowNull: true) else { return nil }
+        var labels: [String: String] = [:]
+        var valid = true
+        for entry in mapping.entries {
+            let labelPath = scope.key(entry.name)
+            if let problem = Self.labelNameProblem(entry.name) {
+                report("\(labelPath): \(problem)", at: entry.key.mark)
+                valid = false
+                continue
+            }
+            guard let value = nonEmptyString(entry.value, at: labelPath) else {
+                valid = false
+                continue
+            }
+            guard value.utf8.count <= CheckSpec.maximumLabelValueLength else {
+                report(
+                    "\(labelPath): must be at most \(CheckSpec.maximumLabelValueLength) bytes long",
+                    at: entry.value.mark
+                )
+                valid = false
+                continue
+            }
+            labels[entry.name] = value
+        }
+        if labels.count > CheckSpec.maximumLabelCount {
+            report("\(keyPath): at most \(CheckSpec.maximumLabelCount) labels", at: node.mark)
+            valid = false
+        }
+        return valid ? labels : nil
+    }
+
+    /// Why `name` cannot be a check's label, or nil when it can.
+    static func labelNameProblem(_ name: String) -> String? {
+        if CheckPolicy.isValidLabelName(name) { return nil }
+        if name.hasPrefix("__") { return "label names starting with \"__\" are reserved for Prometheus" }
+        if CheckPolicy.reservedLabelNames.contains(name) {
+            let reserved = CheckPolicy.reservedLabelNames.sorted().joined(separator: ", ")
+            return "\"\(name)\" is a label Vitals or Prometheus sets itself (reserved: \(reserved))"
+        }
+        return "is not a valid label name (a letter or \"_\", then letters, digits and \"_\")"
+    }
+
+    /// `latency_buckets`: increasing upper bounds, each a number of seconds or a duration (`250ms`).
+    mutating func latencyBuckets(_ node: Node, at keyPath: String) -> [Double]? {
+        guard case .sequence(let items) = node else {
+            report(
+                "\(keyPath): must be a list of bounds in seconds, like [0.01, 0.1, 1], or [] for none",
+                at: node.mark
+            )
+            return nil
+        }
+        var bounds: [Double] = []
+        var valid = true
+        for (index, item) in items.enumerated() {
+            let itemPath = "\(keyPath)[\(index)]"
+            let seconds: Double?
+            if case .scalar = item, tagName(item) == .int || tagName(item) == .float {
+                seconds = number(item, at: itemPath)
+            } else {
+                seconds = duration(item, at: itemPath).map(\.inSeconds)
+            }
+            guard let seconds else {
+                valid = false
+                continue
+            }
+            if seconds <= 0 {
+                report("\(itemPath): must be greater than 0", at: item.mark)
+                valid = false
+            } else if let previous = bounds.last, seconds <= previous {
+                report("\(itemPath): must be greater than the bound before it (\(previous))", at: item.mark)
+                valid = false
+            }
+            bounds.append(seconds)
+        }
+        if bounds.count > CheckSpec.maximumLatencyBuckets {
+            report(
+                "\(keyPath): at most \(CheckSpec.maximumLatencyBuckets) bounds (each is a series per check)",
+                at: node.mark
+            )
+            valid = false
+        }
+        return valid ? bounds : nil
+    }
+
     /// `expect_status`: a list of codes (`200`) and ranges (`"200-299"`), each within 100...599.
     mutating func statusRanges(_ node: Node, at keyPath: String) -> [ClosedRange<Int>]? {
         guard case .sequence(let items) = node, !items.isEmpty else {

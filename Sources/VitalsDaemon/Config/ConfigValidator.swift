@@ -11,7 +11,7 @@ struct ConfigValidator {
         self.path = path
     }
 
-    static let sectionKeys = ["global", "web", "environment", "watchdog", "checks"]
+    static let sectionKeys = ["global", "web", "environment", "watchdog", "metrics", "checks"]
 
     /// Validates the document; `root` is nil for an empty file.
     mutating func configuration(from root: Node?) -> Configuration? {
@@ -30,15 +30,23 @@ struct ConfigValidator {
         let web: WebSettings? = section(file.value("web"), named: "web")
         let environment: EnvironmentSettings? = section(file.value("environment"), named: "environment")
         let watchdog: WatchdogSettings? = section(file.value("watchdog"), named: "watchdog")
+        let metrics: MetricsSettings? = section(file.value("metrics"), named: "metrics")
         let checks: [CheckSpec]
         if let node = file.value("checks") {
-            checks = checkSpecs(node, global: global)
+            checks = checkSpecs(node, global: global, metrics: metrics)
         } else {
             report(file.scope.message("missing required key \"checks\""), at: file.mark)
             checks = []
         }
-        guard diagnostics.isEmpty, let global, let web, let environment, let watchdog else { return nil }
-        return Configuration(global: global, web: web, environment: environment, watchdog: watchdog, checks: checks)
+        guard diagnostics.isEmpty, let global, let web, let environment, let watchdog, let metrics else { return nil }
+        return Configuration(
+            global: global,
+            web: web,
+            environment: environment,
+            watchdog: watchdog,
+            metrics: metrics,
+            checks: checks
+        )
     }
 
     // MARK: Sections

@@ -6,6 +6,7 @@ struct Configuration: Sendable, Equatable {
     var web: WebSettings
     var environment: EnvironmentSettings
     var watchdog: WatchdogSettings
+    var metrics: MetricsSettings
     var checks: [CheckSpec]
 
     init(
@@ -13,12 +14,14 @@ struct Configuration: Sendable, Equatable {
         web: WebSettings = WebSettings(),
         environment: EnvironmentSettings = EnvironmentSettings(),
         watchdog: WatchdogSettings = WatchdogSettings(),
+        metrics: MetricsSettings = MetricsSettings(),
         checks: [CheckSpec]
     ) {
         self.global = global
         self.web = web
         self.environment = environment
         self.watchdog = watchdog
+        self.metrics = metrics
         self.checks = checks
     }
 
@@ -36,6 +39,8 @@ struct Configuration: Sendable, Equatable {
                 successThreshold: global.successThreshold,
                 critical: critical,
                 tags: [],
+                labels: [:],
+                latencyBuckets: [],
                 settings: settings,
                 line: 0,
                 column: 0

@@ -10,6 +10,8 @@ struct GlobalSettings: ConfigSection {
     var timeout = Duration.seconds(10)
     var failureThreshold = 1
     var successThreshold = 1
+    /// Labels of every check; a check's own `labels` add to them and win on a clash.
+    var labels: [String: String] = [:]
 
     static var keys: [ConfigKey<Self>] {
         [
@@ -31,6 +33,12 @@ struct GlobalSettings: ConfigSection {
                 \.successThreshold,
                 .threshold,
                 "Consecutive passing runs before it reports pass again."
+            ),
+            .key(
+                "labels",
+                \.labels,
+                .labels,
+                "Labels added to every series of every check on `/metrics` (say `team`, `service`); a check's own `labels` add to them."
             ),
         ]
     }

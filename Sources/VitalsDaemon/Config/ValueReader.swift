@@ -205,6 +205,28 @@ extension ValueReader where Value == [HeaderField] {
     }
 }
 
+extension ValueReader where Value == [String: String] {
+    /// `labels`: Prometheus label names to values.
+    static var labels: ValueReader {
+        ValueReader(
+            kind: "mapping of label names (`[a-zA-Z_][a-zA-Z0-9_]*`, not reserved) to strings",
+            read: { $0.labels($1, at: $2) },
+            show: { labels in .object(labels.sorted { $0.key < $1.key }.map { .init($0.key, .string($0.value)) }) }
+        )
+    }
+}
+
+extension ValueReader where Value == [Double] {
+    /// `latency_buckets`: increasing bounds in seconds; `[]` for none.
+    static var latencyBuckets: ValueReader {
+        ValueReader(
+            kind: "list of increasing bounds in seconds (numbers or durations); `[]` for none",
+            read: { $0.latencyBuckets($1, at: $2) },
+            show: { .array($0.map { .number($0) }) }
+        )
+    }
+}
+
 extension ValueReader where Value == [ClosedRange<Int>] {
     /// `expect_status`: a list of codes (`200`) and ranges (`"200-299"`), each within 100...599.
     static var statusRanges: ValueReader {
