@@ -52,6 +52,12 @@ import Testing
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     }
 
+    /// The example the package installs as /etc/vitals/vitals.yml stays valid as keys are added.
+    @Test func exampleVitalsConfigIsValid() async throws {
+        let result = try await runVitals(["check-config", "--config.file", Self.path("deploy/vitals.yml")])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+    }
+
     /// The committed JSON is what dashboards/generate.py builds with grafana-foundation-sdk.
     @Test func dashboardsAreRegeneratedFromCode() async throws {
         let result = try await runProcess(try Self.python(), [Self.path("dashboards/generate.py"), "--check"])
