@@ -5,7 +5,7 @@
 #   scripts/install-deps.sh --test   also prometheus (promtool + server), python3-venv, curl,
 #                                    postgresql, redis-server, memcached, openssl, and a .venv/ with
 #                                    prometheus-client for the OpenMetrics checks and
-#                                    grafana-foundation-sdk for the dashboards
+#                                    grafana-foundation-sdk for the dashboards, bcrypt for test hashes
 #
 # Idempotent and quiet: on a machine that already has everything it does no apt or pip work
 # and prints nothing. Runs as root, or through sudo when that exists.
@@ -15,6 +15,8 @@ readonly PROMETHEUS_CLIENT_VERSION="0.26.0"
 # Builds dashboards/*.json (dashboards/generate.py) and loads them in the dashboard test. The
 # release's schema is Grafana 10.1's, which Grafana 10 and later import.
 readonly GRAFANA_SDK_VERSION="1769699998!10.1.0"
+# Makes the bcrypt hashes of the web configuration tests (independently of the code under test).
+readonly BCRYPT_VERSION="5.0.0"
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 with_test=false
@@ -107,5 +109,9 @@ if $with_test; then
     if ! "$venv/bin/python" -c 'import grafana_foundation_sdk' >/dev/null 2>&1; then
         log "installing grafana-foundation-sdk==$GRAFANA_SDK_VERSION into $venv"
         "$venv/bin/python" -m pip install -q --disable-pip-version-check "grafana-foundation-sdk==$GRAFANA_SDK_VERSION"
+    fi
+    if ! "$venv/bin/python" -c 'import bcrypt' >/dev/null 2>&1; then
+        log "installing bcrypt==$BCRYPT_VERSION into $venv"
+        "$venv/bin/python" -m pip install -q --disable-pip-version-check "bcrypt==$BCRYPT_VERSION"
     fi
 fi

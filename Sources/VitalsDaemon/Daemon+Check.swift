@@ -61,18 +61,31 @@ extension Daemon {
         return snapshot.isHealthy ? ExitCode.success : ExitCode.checkFailed
     }
 
-    /// Validates a configuration file; prints a summary (exit 0) or every error (exit 2).
-    public static func checkConfig(path: String) async -> Int32 {
-        let configuration: Configuration
-        do {
-            configuration = try ConfigLoader.load(path: path)
-        } catch {
-            for diagnostic in error.diagnostics { printError(diagnostic.description) }
-            return ExitCode.usage
+    /// Validates a configuration file and a web configuration file (either may be nil); prints a
+    /// summary of each (exit 0) or every error (exit 2).
+    public static func checkConfig(path: String?, webConfigFile: String? = nil) async -> Int32 {
+        var failed = false
+        if let path {
+            do {
+                let configuration = try ConfigLoader.load(path: path)
+                let critical = configuration.checks.filter(\.critical).count
+                print("\(path): OK, \(configuration.checks.count) checks (\(critical) critical)")
+            } catch {
+                for diagnostic in error.diagnostics { printError(diagnostic.description) }
+                failed = true
+            }
         }
-        let critical = configuration.checks.filter(\.critical).count
-        print("\(path): OK, \(configuration.checks.count) checks (\(critical) critical)")
-        return ExitCode.success
+        if let webConfigFile {
+            do {
+                let web = try ConfigLoader.loadWebConfiguration(path: webConfigFile)
+                let tls = web.tls.map { "TLS (\($0.clientAuthType.rawValue))" } ?? "plain HTTP"
+                print("\(webConfigFile): OK, \(tls), \(web.users.count) basic auth users")
+            } catch {
+                for diagnostic in error.diagnostics { printError(diagnostic.description) }
+                failed = true
+            }
+        }
+        return failed ? ExitCode.usage : ExitCode.success
     }
 }
 

@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 public import Logging
 import NIOCore
 import ServiceLifecycle
@@ -29,8 +30,22 @@ public enum Daemon {
     /// Runs the daemon until SIGTERM or SIGINT.
     /// - Returns: the process exit code.
     public static func serve(_ options: DaemonOptions, logger: Logger) async -> Int32 {
-        guard let address = HostPort(options.listenAddress, listening: true) else {
-            printError("vitals: --web.listen-address: expected HOST:PORT, got \"\(options.listenAddress)\"")
+        var parsed: [HostPort] = []
+        for text in options.listenAddresses {
+            guard let address = HostPort(text, listening: true) else {
+                printError("vitals: --web.listen-address: expected HOST:PORT, got \"\(text)\"")
+                return ExitCode.usage
+            }
+            parsed.append(address)
+        }
+        let addresses = parsed
+        let security: WebSecurity?
+        do {
+            security = try options.webConfigFile.map { path throws(ConfigError) in
+                try WebSecurity(path: path, logger: logger)
+            }
+        } catch {
+            for diagnostic in error.diagnostics { printError(diagnostic.description) }
             return ExitCode.usage
         }
         let source = ConfigSource(path: options.configFile)
@@ -74,32 +89,44 @@ public enum Daemon {
         let listening = Latch()
 
         let router = Router()
+        if let security { router.add(middleware: WebAuthMiddleware(security: security, source: daemon)) }
         HealthEndpoints(source: daemon).addRoutes(to: router)
+        let responder = router.buildResponder()
         let (seconds, attoseconds) = configuration.web.idleTimeout.components
         let idleTimeout = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-        let app = Application(
-            router: router,
-            server: .http1WithHTTP10(
-                configuration: .init(idleTimeout: idleTimeout),
-                maxConnections: configuration.web.maxConnections
-            ),
-            configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil),
-            onServerRunning: { channel in
-                listening.open()
-                logger.info(
-                    "Listening",
-                    metadata: [
-                        "address": "\(address.host):\(channel.localAddress?.port ?? address.port)",
-                        "checks": "\(definitions.count)", "config": "\(source.displayPath)",
-                    ]
-                )
-            },
-            logger: logger
+        // One connection cap across every listener.
+        let server = HTTPServerBuilder.http1WithHTTP10(
+            configuration: .init(idleTimeout: idleTimeout),
+            maxConnections: configuration.web.maxConnections,
+            security: security
         )
+        let bound = Atomic(0)
+        let apps = addresses.map { address in
+            Application(
+                responder: responder,
+                server: server,
+                configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil),
+                onServerRunning: { channel in
+                    logger.info(
+                        "Listening",
+                        metadata: [
+                            "address": "\(address.host):\(channel.localAddress?.port ?? address.port)",
+                            "checks": "\(definitions.count)", "config": "\(source.displayPath)",
+                            "tls": "\(security?.usesTLS ?? false)",
+                            "authentication": "\(security?.requiresAuthentication ?? false)",
+                        ]
+                    )
+                    if bound.wrappingAdd(1, ordering: .relaxed).newValue == addresses.count { listening.open() }
+                },
+                logger: logger
+            )
+        }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             // First, so that it stops last: the pings the server took until it stopped get written.
-            .init(service: heartbeats),
-            .init(service: app),
+            .init(service: heartbeats)
+        ]
+        services += apps.map { .init(service: $0) }
+        services += [
             .init(service: monitor),
             .init(service: ReloadSignalService(daemon: daemon)),
             // Last, so that a graceful shutdown reaches it first and STOPPING=1 goes out at once.
@@ -119,7 +146,7 @@ public enum Daemon {
                 requireHealthy: { daemon.requireHealthy },
                 ping: { notifier.notify("WATCHDOG=1") }
             )
-            services.insert(.init(service: watchdog), at: 3)
+            services.insert(.init(service: watchdog), at: 2 + apps.count)
             logger.info("systemd watchdog enabled", metadata: ["ping_interval": "\(watchdogInterval)"])
         }
         // After everything: a graceful shutdown reaches it first, and the deadline starts at once.

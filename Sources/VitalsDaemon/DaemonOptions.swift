@@ -4,8 +4,10 @@ public import Logging
 public struct DaemonOptions: Sendable {
     /// The YAML file; `nil` runs the embedded default checks.
     public var configFile: String?
-    /// `HOST:PORT` to listen on.
-    public var listenAddress: String
+    /// `HOST:PORT`s to listen on, one listener each (`--web.listen-address`, repeatable).
+    public var listenAddresses: [String]
+    /// The exporter-toolkit web configuration (`--web.config.file`): TLS, basic auth, headers.
+    public var webConfigFile: String?
     /// Whether `POST /-/reload` is enabled.
     public var enableLifecycle: Bool
     /// The least severe level that is logged.
@@ -18,14 +20,16 @@ public struct DaemonOptions: Sendable {
 
     public init(
         configFile: String? = nil,
-        listenAddress: String = "127.0.0.1:9469",
+        listenAddresses: [String] = ["127.0.0.1:9469"],
+        webConfigFile: String? = nil,
         enableLifecycle: Bool = false,
         logLevel: Logger.Level = .info,
         logFormat: LogFormat = .logfmt,
         storagePath: String? = nil
     ) {
         self.configFile = configFile
-        self.listenAddress = listenAddress
+        self.listenAddresses = listenAddresses
+        self.webConfigFile = webConfigFile
         self.enableLifecycle = enableLifecycle
         self.logLevel = logLevel
         self.logFormat = logFormat

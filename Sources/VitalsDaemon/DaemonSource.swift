@@ -11,7 +11,20 @@ final class DaemonSource: HealthSource {
     private let reloader: Reloader
     private let heartbeats: HeartbeatStore
     private let notifier: Notifier
-    private let settings: Mutex<(options: HealthEndpointsOptions, requireHealthy: Bool)>
+    private let settings: Mutex<Settings>
+
+    /// What a reload replaces.
+    private struct Settings {
+        var options: HealthEndpointsOptions
+        var requireHealthy: Bool
+        var anonymousHealth: AnonymousHealth
+
+        init(_ configuration: Configuration) {
+            options = Daemon.endpointOptions(configuration)
+            requireHealthy = configuration.watchdog.requireHealthy
+            anonymousHealth = configuration.web.anonymousHealth
+        }
+    }
 
     init(
         monitor: Monitor,
@@ -26,7 +39,7 @@ final class DaemonSource: HealthSource {
         self.heartbeats = heartbeats
         self.notifier = notifier
         self.canReload = canReload
-        self.settings = Mutex((Daemon.endpointOptions(configuration), configuration.watchdog.requireHealthy))
+        self.settings = Mutex(Settings(configuration))
     }
 
     var store: ResultStore { monitor.store }
@@ -35,6 +48,9 @@ final class DaemonSource: HealthSource {
 
     /// `watchdog.require_healthy` of the configuration in effect.
     var requireHealthy: Bool { settings.withLock { $0.requireHealthy } }
+
+    /// `web.anonymous_health` of the configuration in effect.
+    var anonymousHealth: AnonymousHealth { settings.withLock { $0.anonymousHealth } }
 
     func ping(_ name: String, success: Bool) -> Bool {
         guard monitor.ping(name, success: success) else { return false }
@@ -54,9 +70,7 @@ final class DaemonSource: HealthSource {
         let status = ReadinessService.summary(of: store.snapshot())
         switch outcome {
         case .reloaded(let configuration):
-            settings.withLock {
-                $0 = (Daemon.endpointOptions(configuration), configuration.watchdog.requireHealthy)
-            }
+            settings.withLock { $0 = Settings(configuration) }
             notifier.notify("READY=1\nSTATUS=\(status)")
             return .reloaded
         case .failed(let errors):

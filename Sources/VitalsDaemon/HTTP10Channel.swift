@@ -2,6 +2,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import Synchronization
 
 /// Hummingbird's HTTP/1 channel, plus HTTP/1.0 semantics: a 1.0 request is answered as 1.0, and
@@ -11,10 +12,13 @@ import Synchronization
 /// that conversion, right after the request decoder.
 ///
 /// It also caps the connections open at once: one over ``ConnectionLimit/maximum`` is closed as
-/// soon as it is accepted, before anything is read or allocated for it.
+/// soon as it is accepted, before anything is read or allocated for it; and, with a web
+/// configuration that has `tls_server_config`, it puts TLS in front, with the certificate in effect
+/// when the connection is accepted (so a rotated one is served without a restart).
 struct HTTP10Channel: ServerChildChannel {
     let inner: HTTP1Channel
     let limit: ConnectionLimit
+    let security: WebSecurity?
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
         guard limit.acquire() else {
@@ -23,6 +27,18 @@ struct HTTP10Channel: ServerChildChannel {
             return channel.eventLoop.makeFailedFuture(ConnectionLimit.Exceeded())
         }
         channel.closeFuture.whenComplete { _ in limit.release() }
+        if let tls = security?.tlsForNewConnection() {
+            let handler =
+                tls.acceptsAnyClientCertificate
+                ? NIOSSLServerHandler(context: tls.context) { _, promise in promise.succeed(.certificateVerified) }
+                : NIOSSLServerHandler(context: tls.context)
+            do {
+                try channel.pipeline.syncOperations.addHandler(handler)
+            } catch {
+                channel.close(promise: nil)
+                return channel.eventLoop.makeFailedFuture(error)
+            }
+        }
         return inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let decoder = try channel.pipeline.syncOperations.handler(
                 type: ByteToMessageHandler<HTTPRequestDecoder>.self
@@ -39,10 +55,18 @@ struct HTTP10Channel: ServerChildChannel {
 
 extension HTTPServerBuilder {
     /// HTTP/1 with ``HTTP10Channel``'s handling of HTTP/1.0 requests.
-    static func http1WithHTTP10(configuration: HTTP1Channel.Configuration, maxConnections: Int) -> HTTPServerBuilder {
+    static func http1WithHTTP10(
+        configuration: HTTP1Channel.Configuration,
+        maxConnections: Int,
+        security: WebSecurity? = nil
+    ) -> HTTPServerBuilder {
         let limit = ConnectionLimit(maximum: maxConnections)
         return HTTPServerBuilder { responder in
-            HTTP10Channel(inner: HTTP1Channel(responder: responder, configuration: configuration), limit: limit)
+            HTTP10Channel(
+                inner: HTTP1Channel(responder: responder, configuration: configuration),
+                limit: limit,
+                security: security
+            )
         }
     }
 }

@@ -56,8 +56,14 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("config.file"), help: "The YAML configuration; without it the default checks run.")
     var configFile: String?
 
-    @Option(name: .customLong("web.listen-address"), help: "Address to listen on.")
-    var listenAddress: String = "127.0.0.1:9469"
+    @Option(name: .customLong("web.listen-address"), help: "Address to listen on (repeatable; default 127.0.0.1:9469).")
+    var listenAddresses: [String] = []
+
+    @Option(
+        name: .customLong("web.config.file"),
+        help: "Web configuration in the exporter-toolkit format: TLS, basic auth, response headers."
+    )
+    var webConfigFile: String?
 
     @Flag(name: .customLong("web.enable-lifecycle"), help: "Enable POST /-/reload.")
     var enableLifecycle = false
@@ -76,7 +82,8 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let options = DaemonOptions(
             configFile: configFile,
-            listenAddress: listenAddress,
+            listenAddresses: listenAddresses.isEmpty ? ["127.0.0.1:9469"] : listenAddresses,
+            webConfigFile: webConfigFile,
             enableLifecycle: enableLifecycle,
             logLevel: logging.level.level,
             logFormat: logging.format,
@@ -124,10 +131,19 @@ struct CheckConfig: AsyncParsableCommand {
     )
 
     @Option(name: .customLong("config.file"), help: "The YAML configuration to validate.")
-    var configFile: String
+    var configFile: String?
+
+    @Option(name: .customLong("web.config.file"), help: "A web configuration file to validate as well.")
+    var webConfigFile: String?
+
+    func validate() throws {
+        if configFile == nil && webConfigFile == nil {
+            throw ValidationError("give --config.file, --web.config.file, or both")
+        }
+    }
 
     func run() async throws {
-        let code = await Daemon.checkConfig(path: configFile)
+        let code = await Daemon.checkConfig(path: configFile, webConfigFile: webConfigFile)
         if code != 0 { throw ExitCode(code) }
     }
 }

@@ -72,7 +72,7 @@ import Testing
         let config = try directory.write(
             "tls.yml",
             """
-            global: {timeout: 2s}
+            global: {timeout: 10s}  # generous: a loaded test process sends the banner late; the handshake fails at once
             checks:
               - {name: web, type: http, url: "https://127.0.0.1:\(plain.port)/"}
               - {name: cert, type: tls, address: "127.0.0.1:\(plain.port)"}

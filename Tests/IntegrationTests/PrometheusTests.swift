@@ -98,12 +98,12 @@ import Testing
 /// with an `openssl` certificate, and Prometheus scraping and evaluating every second.
 private struct Fleet {
     let daemon: DaemonProcess
-    let prometheus: ServerProcess
+    let prometheus: PrometheusServer
     let api: TCPPeer
     let refusing: RefusingPort
     let tls: ServerProcess
 
-    var prometheusURL: String { "http://127.0.0.1:\(prometheus.port)" }
+    var prometheusURL: String { prometheus.url }
 
     static func start(in directory: TemporaryDirectory) async throws -> Fleet {
         let certificate = directory.path + "/cert.pem"
@@ -147,64 +147,30 @@ private struct Fleet {
         let ping = try await daemon.request("/ping/backup", method: .POST)
         guard ping.status == 200 else { throw TimedOut(what: "a heartbeat ping (status \(ping.status))") }
 
-        let rules = PrometheusTests.repositoryPath("deploy/prometheus/vitals.rules.yml")
-        let prometheusConfig = try directory.write(
-            "prometheus.yml",
-            """
-            global:
-              scrape_interval: 1s
-              evaluation_interval: 1s
-            rule_files: ["\(rules)"]
-            scrape_configs:
-              - job_name: vitals
-                static_configs:
-                  - targets: ["127.0.0.1:\(daemon.port)"]
-            """
-        )
-        let prometheus = try await ServerProcess(
-            "/usr/bin/prometheus",
-            [
-                "--config.file", prometheusConfig, "--storage.tsdb.path", directory.path + "/tsdb",
-                "--web.listen-address", "127.0.0.1:0", "--log.level", "info",
-            ],
-            portAfter: "msg=\"Listening on\" address",
-            what: "prometheus"
+        let prometheus = try await PrometheusServer(
+            scrapeConfigs: """
+                  - job_name: vitals
+                    static_configs:
+                      - targets: ["127.0.0.1:\(daemon.port)"]
+                """,
+            ruleFiles: [PrometheusTests.repositoryPath("deploy/prometheus/vitals.rules.yml")],
+            in: directory
         )
         return Fleet(daemon: daemon, prometheus: prometheus, api: api, refusing: refusing, tls: tls)
     }
 
-    /// The label sets an instant query returns.
     func query(_ expression: String) async throws -> [[String: String]] {
-        var components = URLComponents(string: prometheusURL + "/api/v1/query")
-        components?.queryItems = [URLQueryItem(name: "query", value: expression)]
-        let url = components?.url?.absoluteString ?? ""
-        let response = try await daemon.fetch(url)
-        let json = try? JSONSerialization.jsonObject(with: Data(response.utf8)) as? [String: Any]
-        guard json?["status"] as? String == "success", let data = json?["data"] as? [String: Any],
-            let result = data["result"] as? [[String: Any]]
-        else { throw TimedOut(what: "an answer to \(expression): \(response)") }
-        return result.map { $0["metric"] as? [String: String] ?? [:] }
+        try await prometheus.query(expression)
     }
 
-    /// Polls until `expression` returns a series (Prometheus answers 503 while it starts).
     func waitForQuery(_ expression: String) async throws {
-        try await waitUntil("Prometheus to answer \(expression)", limit: .seconds(90)) {
-            (try? await query(expression))?.isEmpty == false
-        }
+        try await prometheus.waitForQuery(expression)
     }
 }
 
 extension PrometheusTests {
     static func repositoryPath(_ path: String) -> String {
         repository.appendingPathComponent(path).path
-    }
-}
-
-extension DaemonProcess {
-    /// GETs any loopback URL (another server of the test) with the daemon's HTTP client.
-    func fetch(_ url: String) async throws -> String {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
-        return String(buffer: try await response.body.collect(upTo: 32 << 20))
     }
 }
 

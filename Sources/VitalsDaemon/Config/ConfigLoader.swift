@@ -27,6 +27,21 @@ enum ConfigLoader {
     ///
     /// - Throws: ``ConfigError``; an unreadable file is one diagnostic at line 0 (`PATH: cannot read file: …`).
     static func load(path: String) throws(ConfigError) -> Configuration {
+        try loadDocument(path: path) { validator, root in validator.configuration(from: root) }
+    }
+
+    /// Validates `yaml`; `path` only names the file in diagnostics.
+    ///
+    /// - Throws: ``ConfigError`` with every mistake, sorted by position.
+    static func parse(yaml: String, path: String) throws(ConfigError) -> Configuration {
+        try parseDocument(yaml: yaml, path: path) { validator, root in validator.configuration(from: root) }
+    }
+
+    /// Reads the file at `path` and validates it with `build`, which returns nil only after reporting why.
+    static func loadDocument<Document>(
+        path: String,
+        _ build: (inout ConfigValidator, Node?) -> Document?
+    ) throws(ConfigError) -> Document {
         let text: String
         switch readFile(path) {
         case .success(let contents): text = contents
@@ -35,13 +50,15 @@ enum ConfigLoader {
                 Diagnostic(path: path, line: 0, column: 0, message: "cannot read file: \(reason.message)")
             ])
         }
-        return try parse(yaml: text, path: path)
+        return try parseDocument(yaml: text, path: path, build)
     }
 
-    /// Validates `yaml`; `path` only names the file in diagnostics.
-    ///
-    /// - Throws: ``ConfigError`` with every mistake, sorted by position.
-    static func parse(yaml: String, path: String) throws(ConfigError) -> Configuration {
+    /// Composes `yaml` and validates it with `build`.
+    static func parseDocument<Document>(
+        yaml: String,
+        path: String,
+        _ build: (inout ConfigValidator, Node?) -> Document?
+    ) throws(ConfigError) -> Document {
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
@@ -49,12 +66,12 @@ enum ConfigLoader {
             throw ConfigError(diagnostics: syntaxDiagnostics(error, yaml: yaml, path: path))
         }
         var validator = ConfigValidator(path: path)
-        let configuration = validator.configuration(from: root)
-        guard let configuration, validator.diagnostics.isEmpty else {
-            precondition(!validator.diagnostics.isEmpty, "the validator rejected a configuration without saying why")
+        let document = build(&validator, root)
+        guard let document, validator.diagnostics.isEmpty else {
+            precondition(!validator.diagnostics.isEmpty, "the validator rejected a document without saying why")
             throw ConfigError(diagnostics: validator.diagnostics)
         }
-        return configuration
+        return document
     }
 
     // MARK: YAML syntax

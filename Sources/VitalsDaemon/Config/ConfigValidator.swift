@@ -52,7 +52,7 @@ struct ConfigValidator {
     // MARK: Sections
 
     /// Reads a section; an absent or empty one has every default.
-    private mutating func section<Section: ConfigSection>(_ node: Node?, named name: String) -> Section? {
+    mutating func section<Section: ConfigSection>(_ node: Node?, named name: String) -> Section? {
         guard let node else { return Section() }
         guard let section = mapping(node, scope: .section(name), described: name, allowNull: true) else {
             return nil

@@ -9,6 +9,8 @@ struct WebSettings: ConfigSection {
     var idleTimeout = Duration.seconds(30)
     /// Connections open at once; one more is closed as soon as it is accepted. Read at start-up.
     var maxConnections = 1024
+    /// With `basic_auth_users` in the web configuration file: what a request without credentials sees.
+    var anonymousHealth = AnonymousHealth.none
 
     static var keys: [ConfigKey<Self>] {
         [
@@ -34,6 +36,12 @@ struct WebSettings: ConfigSection {
                     (1...1_000_000).contains($0) ? nil : "must be between 1 and 1000000"
                 },
                 "Connections open at once; more are closed when accepted; read at start-up."
+            ),
+            .key(
+                "anonymous_health",
+                \.anonymousHealth,
+                .oneOf(),
+                "With `basic_auth_users` (`--web.config.file`): `status_only` lets requests without credentials get `/health` and `/health/{tag}` as a status code and an overall status, without check names or messages; `none` answers 401."
             ),
         ]
     }
