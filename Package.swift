@@ -150,10 +150,16 @@ let package = Package(
             exclude: ["Golden"],
             swiftSettings: swiftSettings
         ),
+        // Real peers shared by test targets: a PostgreSQL server, temporary folders, reserved ports.
+        .target(
+            name: "TestPeers",
+            path: "Tests/TestPeers",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "VitalsProbesTests",
             dependencies: [
-                "VitalsProbes", "Vitals", "VitalsTesting",
+                "VitalsProbes", "Vitals", "VitalsTesting", "TestPeers",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -183,7 +189,7 @@ let package = Package(
         .testTarget(
             name: "VitalsDaemonTests",
             dependencies: [
-                "VitalsDaemon", "Vitals", "VitalsProbes", "VitalsTesting",
+                "VitalsDaemon", "Vitals", "VitalsProbes", "VitalsTesting", "TestPeers",
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -76,6 +76,7 @@ import Testing
         let observations = exec["observations"] as? [[String: Any]]
         #expect(observations?.first?["name"] as? String == "latency")
         #expect(try await daemon.health().status == 200, "only non-critical checks fail")
+        _ = try await daemon.stop()  // before the HTTP peer: see HTTPPeer.stop()
         await tcp.close()
     }
 
@@ -166,6 +167,7 @@ import Testing
         #expect(try await daemon.health().status == 500)
         http.setStatus(200)
         try await waitUntil("flaky to recover") { try await daemon.result("flaky")?["status"] as? String == "pass" }
+        _ = try await daemon.stop()  // before the HTTP peer: see HTTPPeer.stop()
     }
 
     // The ttl leaves a pass window wide enough to be seen by polling on a loaded machine.

@@ -88,5 +88,7 @@ final class HTTPPeer: Sendable {
 
     func setBody(_ body: String, at name: String) { bodies.withLock { $0[name] = body } }
 
+    /// Stop every client first (a daemon: `daemon.stop()`): NIO traps on a connection accepted
+    /// while the server shuts down ("Deinited NIOAsyncWriter without calling finish()").
     func stop() { task.cancel() }
 }

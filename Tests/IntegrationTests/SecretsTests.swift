@@ -10,7 +10,7 @@ import Testing
     private static let secrets = [
         "url-pass-7f3a", "url-sig-7d3e", "dsn-pass-9c1e", "bearer-token-44d2", "api-key-0b8f", "cookie-val-5e6d",
         "env-secret-2a9c", "body-pass-3d71", "body-bearer-8e2f", jwtSignature, "mysql-pwd-1c5b", "env-json-pass-77aa",
-        "env-bearer-5f0c", "exec-pass-2e9d",
+        "env-bearer-5f0c", "exec-pass-2e9d", "file-token-61ab", "file-pass-93cd",
     ]
 
     /// Bodies that fail `expect_body`, so that they reach their check's message, and what
@@ -28,7 +28,10 @@ import Testing
         "VITALS_SETTINGS": #"{"password": "env-json-pass-77aa"}"#, "VITALS_UPSTREAM": "Bearer env-bearer-5f0c",
     ]
 
-    private func config(httpPort: Int, closedPort: Int) -> String {
+    private func config(httpPort: Int, closedPort: Int, secrets: TemporaryDirectory) throws -> String {
+        // Secrets read from files (`*_file`): never in the file, never in any output.
+        let token = try secrets.write("token", "file-token-61ab\n")
+        let password = try secrets.write("db-password", "file-pass-93cd\n")
         let bodyChecks = Self.bodies.map { name, _, _ in
             """
               - name: body_\(name)
@@ -58,6 +61,18 @@ import Testing
                 dsn: "postgres://vitals:dsn-pass-9c1e@127.0.0.1:\(closedPort)/app"
                 interval: 250ms
                 timeout: 250ms
+              - name: api_file
+                type: http
+                url: "http://127.0.0.1:\(httpPort)/status"
+                bearer_token_file: \(token)
+                interval: 250ms
+                timeout: 250ms
+              - name: db_file
+                type: postgres
+                dsn: "postgres://vitals@127.0.0.1:\(closedPort)/app"
+                password_file: \(password)
+                interval: 250ms
+                timeout: 250ms
               - name: plugin
                 type: exec
                 command: ["/bin/echo", "--password", "exec-pass-2e9d"]
@@ -82,7 +97,7 @@ import Testing
         let closed = try RefusingPort()
         defer { closed.close() }
         let closedPort = closed.port
-        let config = config(httpPort: http.port, closedPort: closedPort)
+        let config = try config(httpPort: http.port, closedPort: closedPort, secrets: directory)
         let daemon = try await DaemonProcess(
             config: config,
             in: directory,
@@ -92,7 +107,7 @@ import Testing
         try await waitUntil("every check to run at least twice") {
             let body = try await daemon.request("/metrics").body
             let runs = body.split(separator: "\n").filter { $0.hasPrefix("healthcheck_runs_total{") }
-            return runs.count == 7 && runs.allSatisfy { Double($0.split(separator: " ").last ?? "") ?? 0 >= 2 }
+            return runs.count == 9 && runs.allSatisfy { Double($0.split(separator: " ").last ?? "") ?? 0 >= 2 }
         }
         // The secrets really reach the messages, and only they are masked.
         try await waitUntil("the bodies to reach the messages") {
@@ -140,6 +155,9 @@ import Testing
         let check = try await runVitals(["check-config", "--config.file", broken])
         #expect(check.status == 2)
         assertClean(check.stdout + check.stderr, "check-config errors")
+        // No client may be connecting when the in-process HTTP peer shuts down: NIO traps on a
+        // connection accepted during shutdown ("Deinited NIOAsyncWriter without calling finish()").
+        _ = try await daemon.stop()
     }
 
     /// `/environment` masks the secrets but keeps what is around them.

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import NIOPosix
+import TestPeers
 import Testing
 import Vitals
 import VitalsProbes

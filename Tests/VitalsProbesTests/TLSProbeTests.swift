@@ -1,5 +1,6 @@
 import Foundation
 import NIOSSL
+import TestPeers
 import Testing
 import Vitals
 import VitalsProbes

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import NIOSSL
+import TestPeers
 
 /// A TLS server on 127.0.0.1 and a free port that completes handshakes with one certificate.
 final class TLSTestServer: Sendable {

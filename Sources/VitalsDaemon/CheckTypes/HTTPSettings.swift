@@ -26,6 +26,8 @@ struct HTTPSettings: CheckSettings {
     /// A regular expression source, already checked to compile.
     var expectBody: String?
     var tlsSkipVerify = false
+    /// Sent as `Authorization: Bearer …`.
+    var bearerTokenFile: SecretFile?
 
     static var keys: [ConfigKey<Self>] {
         [
@@ -50,14 +52,30 @@ struct HTTPSettings: CheckSettings {
             ),
             .key("expect_body", \.expectBody, .regex, "Must match the response body."),
             .key("tls_skip_verify", \.tlsSkipVerify, .bool, "Accept any certificate."),
+            .key(
+                "bearer_token_file",
+                \.bearerTokenFile,
+                .secretFile,
+                "File holding a token sent as `Authorization: Bearer …`; `%d/NAME` reads a systemd credential."
+            ),
         ]
+    }
+
+    mutating func validate(_ rules: inout KeyRules) {
+        if bearerTokenFile != nil, headers.contains(where: { $0.name.lowercased() == "authorization" }) {
+            rules.report("bearer_token_file", "headers has an Authorization header already")
+        }
     }
 
     func makeCheck(_ context: ProbeContext) -> any HealthCheck {
         HTTPProbe(
             url: url,
             method: method.rawValue,
-            headers: Dictionary(headers.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last }),
+            headers: Dictionary(
+                (headers.map { ($0.name, $0.value) })
+                    + (bearerTokenFile.map { [("Authorization", "Bearer \($0.value)")] } ?? []),
+                uniquingKeysWith: { _, last in last }
+            ),
             expectStatus: expectStatus,
             expectBody: expectBody,
             client: tlsSkipVerify ? context.insecureHTTPClient : context.httpClient

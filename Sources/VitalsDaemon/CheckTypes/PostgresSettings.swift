@@ -1,3 +1,4 @@
+import Foundation
 import Vitals
 import VitalsProbes
 
@@ -8,6 +9,8 @@ struct PostgresSettings: CheckSettings {
 
     /// May hold a password: never print it as is (the dump and the scrubber mask it).
     var dsn = ""
+    /// The password, from a file rather than the DSN.
+    var passwordFile: SecretFile?
 
     static var keys: [ConfigKey<Self>] {
         [
@@ -24,11 +27,30 @@ struct PostgresSettings: CheckSettings {
                 .checked { PostgresProbe.problem(with: $0) },
                 required: true,
                 "`postgres://user:password@host:port/db`."
-            )
+            ),
+            .key(
+                "password_file",
+                \.passwordFile,
+                .secretFile,
+                "File holding the password (the DSN then has none); `%d/NAME` reads a systemd credential."
+            ),
         ]
     }
 
+    mutating func validate(_ rules: inout KeyRules) {
+        if passwordFile != nil, rules.isValid("dsn"), URLComponents(string: dsn)?.password != nil {
+            rules.report("password_file", "the dsn has a password already; keep it in one place")
+        }
+    }
+
     func makeCheck(_ context: ProbeContext) -> any HealthCheck {
-        PostgresProbe(dsn: dsn)
+        PostgresProbe(dsn: effectiveDSN)
+    }
+
+    /// The DSN with the password of `password_file` in it, percent-encoded.
+    var effectiveDSN: String {
+        guard let passwordFile, var components = URLComponents(string: dsn) else { return dsn }
+        components.password = passwordFile.value
+        return components.string ?? dsn
     }
 }

@@ -4,11 +4,11 @@ import Glibc
 
 /// A TCP port on 127.0.0.1 that is bound but not listening, so connecting to it is refused
 /// and no other test can take it while this value lives.
-struct ReservedPort: ~Copyable {
-    let port: Int
+package struct ReservedPort: ~Copyable {
+    package let port: Int
     private let descriptor: Int32
 
-    init() throws {
+    package init() throws {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw ReservedPortError() }
         var address = sockaddr_in()
@@ -34,4 +34,4 @@ struct ReservedPort: ~Copyable {
     }
 }
 
-struct ReservedPortError: Error {}
+package struct ReservedPortError: Error {}

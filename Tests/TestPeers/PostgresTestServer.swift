@@ -1,5 +1,5 @@
 import Foundation
-import Testing
+package import Testing
 
 #if canImport(Glibc)
 import Glibc
@@ -11,17 +11,17 @@ import Glibc
 /// It has a role ``user`` with ``password`` that owns the database ``database``, and SCRAM
 /// authentication for every connection. `initdb` refuses to run as root, so under root the
 /// server runs as the `postgres` system user.
-final class PostgresTestServer: Sendable {
-    static let user = "vitals"
+package final class PostgresTestServer: Sendable {
+    package static let user = "vitals"
     /// Has characters that must be percent-encoded in a DSN; ``encodedPassword`` is the encoded form.
-    static let password = "s3cr&t:p@ss/w\u{F6}rd"
-    static let encodedPassword = "s3cr%26t%3Ap%40ss%2Fw%C3%B6rd"
-    static let database = "app"
+    package static let password = "s3cr&t:p@ss/w\u{F6}rd"
+    package static let encodedPassword = "s3cr%26t%3Ap%40ss%2Fw%C3%B6rd"
+    package static let database = "app"
     private static let superuserPassword = "vitals-test-superuser"
 
-    let port: Int
+    package let port: Int
     /// The directory of the server's Unix socket.
-    let socketDirectory: String
+    package let socketDirectory: String
     private let directory: TestDirectory
     private let binaries: String
 
@@ -33,7 +33,7 @@ final class PostgresTestServer: Sendable {
     }
 
     /// A DSN for the test role, with `password` (percent-encoded), `database` and `query` as given.
-    func dsn(
+    package func dsn(
         password: String = encodedPassword,
         database: String = database,
         query: String = "sslmode=disable"
@@ -42,7 +42,7 @@ final class PostgresTestServer: Sendable {
     }
 
     /// Creates a cluster, starts it and creates the test role and database.
-    static func start() async throws -> PostgresTestServer {
+    package static func start() async throws -> PostgresTestServer {
         let binaries = try findBinaries()
         let directory = try TestDirectory()
         let passwordFile = try directory.file("superuser-password", superuserPassword + "\n")
@@ -107,7 +107,7 @@ final class PostgresTestServer: Sendable {
     }
 
     /// Stops the server at once; the directory goes when the server is released.
-    func stop() async throws {
+    package func stop() async throws {
         try await Self.run(
             asServerOwner: try Self.serverOwner() != nil,
             output: directory.path("pg_ctl.log"),
@@ -238,20 +238,20 @@ struct PostgresTestServerError: Error, CustomStringConvertible {
 ///     }
 /// }
 /// ```
-struct PostgresServerTrait: SuiteTrait, TestScoping {
+package struct PostgresServerTrait: SuiteTrait, TestScoping {
     @TaskLocal private static var fixture: Fixture?
 
-    var isRecursive: Bool { false }
+    package var isRecursive: Bool { false }
 
     /// The suite's server, started by the first test that asks.
-    static func server() async throws -> PostgresTestServer {
+    package static func server() async throws -> PostgresTestServer {
         guard let fixture else {
             throw PostgresTestServerError("the suite has no .postgresServer trait")
         }
         return try await fixture.server()
     }
 
-    func provideScope(
+    package func provideScope(
         for test: Test,
         testCase: Test.Case?,
         performing function: @Sendable () async throws -> Void
@@ -286,5 +286,5 @@ struct PostgresServerTrait: SuiteTrait, TestScoping {
 
 extension Trait where Self == PostgresServerTrait {
     /// A real PostgreSQL server shared by the suite's tests; see ``PostgresServerTrait/server()``.
-    static var postgresServer: Self { PostgresServerTrait() }
+    package static var postgresServer: Self { PostgresServerTrait() }
 }

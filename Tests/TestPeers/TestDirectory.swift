@@ -5,10 +5,10 @@ import Glibc
 #endif
 
 /// A temporary directory of files for a test: fixtures, and shell scripts that act as Nagios plugins.
-struct TestDirectory: ~Copyable {
-    let directory: String
+package struct TestDirectory: ~Copyable {
+    package let directory: String
 
-    init() throws {
+    package init() throws {
         let base = FileManager.default.temporaryDirectory.path
         directory = "\(base)/vitals-probes-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -19,18 +19,18 @@ struct TestDirectory: ~Copyable {
     }
 
     /// Writes an executable `/bin/sh` script with `body` and returns its path.
-    func script(_ name: String, _ body: String, executable: Bool = true) throws -> String {
+    package func script(_ name: String, _ body: String, executable: Bool = true) throws -> String {
         try write(name, "#!/bin/sh\n\(body)\n", mode: executable ? 0o755 : 0o644)
     }
 
     /// Writes a plain file and returns its path.
-    func file(_ name: String, _ contents: String) throws -> String {
+    package func file(_ name: String, _ contents: String) throws -> String {
         try write(name, contents, mode: 0o644)
     }
 
-    func path(_ name: String) -> String { "\(directory)/\(name)" }
+    package func path(_ name: String) -> String { "\(directory)/\(name)" }
 
-    func read(_ name: String) -> String? {
+    package func read(_ name: String) -> String? {
         try? String(contentsOfFile: path(name), encoding: .utf8)
     }
 
