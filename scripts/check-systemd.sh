@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks deploy/systemd/vitals.service offline:
+# Checks deploy/systemd/vitals.service (and vitals.socket beside it) offline:
 #   systemd-analyze verify   must print nothing at all (it exits 0 on unknown keys and bad values,
 #                            so any output is a failure); ExecStart points at the built binary
 #   systemd-analyze security must rate the unit 2.0 or lower
@@ -13,8 +13,9 @@ binary="${VITALS_BINARY:?VITALS_BINARY must name the built vitals binary}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 sed "s|^ExecStart=/usr/local/bin/vitals |ExecStart=$binary |" "$unit" >"$work/vitals.service"
+cp "$repo_root/deploy/systemd/vitals.socket" "$work/vitals.socket"
 
-if ! output="$(systemd-analyze verify "$work/vitals.service" 2>&1)" || [[ -n "$output" ]]; then
+if ! output="$(systemd-analyze verify "$work/vitals.service" "$work/vitals.socket" 2>&1)" || [[ -n "$output" ]]; then
     echo "check-systemd: systemd-analyze verify reported problems:" >&2
     echo "$output" >&2
     exit 1

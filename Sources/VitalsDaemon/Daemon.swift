@@ -39,6 +39,14 @@ public enum Daemon {
             parsed.append(address)
         }
         let addresses = parsed
+        let activatedSockets = options.systemdSocket ? SocketActivation.listeningStreamSockets() : []
+        if options.systemdSocket && activatedSockets.isEmpty {
+            printError(
+                "vitals: --web.systemd-socket: systemd passed no listening socket (LISTEN_FDS); "
+                    + "start Vitals from a .socket unit, or drop the flag"
+            )
+            return ExitCode.usage
+        }
         let security: WebSecurity?
         do {
             security = try options.webConfigFile.map { path throws(ConfigError) in
@@ -95,37 +103,57 @@ public enum Daemon {
         let (seconds, attoseconds) = configuration.web.idleTimeout.components
         let idleTimeout = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         // One connection cap across every listener.
+        let limit = ConnectionLimit(maximum: configuration.web.maxConnections)
         let server = HTTPServerBuilder.http1WithHTTP10(
             configuration: .init(idleTimeout: idleTimeout),
-            maxConnections: configuration.web.maxConnections,
+            limit: limit,
             security: security
         )
+        let listenerCount = options.systemdSocket ? activatedSockets.count : addresses.count
         let bound = Atomic(0)
-        let apps = addresses.map { address in
-            Application(
-                responder: responder,
-                server: server,
-                configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil),
-                onServerRunning: { channel in
-                    logger.info(
-                        "Listening",
-                        metadata: [
-                            "address": "\(address.host):\(channel.localAddress?.port ?? address.port)",
-                            "checks": "\(definitions.count)", "config": "\(source.displayPath)",
-                            "tls": "\(security?.usesTLS ?? false)",
-                            "authentication": "\(security?.requiresAuthentication ?? false)",
-                        ]
-                    )
-                    if bound.wrappingAdd(1, ordering: .relaxed).newValue == addresses.count { listening.open() }
-                },
-                logger: logger
+        let announce: @Sendable (String) -> Void = { address in
+            logger.info(
+                "Listening",
+                metadata: [
+                    "address": "\(address)", "checks": "\(definitions.count)", "config": "\(source.displayPath)",
+                    "tls": "\(security?.usesTLS ?? false)",
+                    "login": security?.requiresAuthentication == true ? "required" : "none",
+                ]
             )
+            if bound.wrappingAdd(1, ordering: .relaxed).newValue == listenerCount { listening.open() }
+        }
+        let listeners: [any Service]
+        if options.systemdSocket {
+            listeners = activatedSockets.map { socket in
+                SocketActivatedServer(
+                    socket: socket,
+                    responder: responder,
+                    configuration: .init(idleTimeout: idleTimeout),
+                    limit: limit,
+                    security: security,
+                    logger: logger
+                ) { address in
+                    announce(address.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "fd \(socket)")
+                }
+            }
+        } else {
+            listeners = addresses.map { address in
+                Application(
+                    responder: responder,
+                    server: server,
+                    configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil),
+                    onServerRunning: { channel in
+                        announce("\(address.host):\(channel.localAddress?.port ?? address.port)")
+                    },
+                    logger: logger
+                )
+            }
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             // First, so that it stops last: the pings the server took until it stopped get written.
             .init(service: heartbeats)
         ]
-        services += apps.map { .init(service: $0) }
+        services += listeners.map { .init(service: $0) }
         services += [
             .init(service: monitor),
             .init(service: ReloadSignalService(daemon: daemon)),
@@ -146,7 +174,7 @@ public enum Daemon {
                 requireHealthy: { daemon.requireHealthy },
                 ping: { notifier.notify("WATCHDOG=1") }
             )
-            services.insert(.init(service: watchdog), at: 2 + apps.count)
+            services.insert(.init(service: watchdog), at: 2 + listeners.count)
             logger.info("systemd watchdog enabled", metadata: ["ping_interval": "\(watchdogInterval)"])
         }
         // After everything: a graceful shutdown reaches it first, and the deadline starts at once.

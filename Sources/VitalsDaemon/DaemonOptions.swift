@@ -8,6 +8,8 @@ public struct DaemonOptions: Sendable {
     public var listenAddresses: [String]
     /// The exporter-toolkit web configuration (`--web.config.file`): TLS, basic auth, headers.
     public var webConfigFile: String?
+    /// Serve on the sockets systemd passes (`--web.systemd-socket`) instead of ``listenAddresses``.
+    public var systemdSocket: Bool
     /// Whether `POST /-/reload` is enabled.
     public var enableLifecycle: Bool
     /// The least severe level that is logged.
@@ -22,6 +24,7 @@ public struct DaemonOptions: Sendable {
         configFile: String? = nil,
         listenAddresses: [String] = ["127.0.0.1:9469"],
         webConfigFile: String? = nil,
+        systemdSocket: Bool = false,
         enableLifecycle: Bool = false,
         logLevel: Logger.Level = .info,
         logFormat: LogFormat = .logfmt,
@@ -30,6 +33,7 @@ public struct DaemonOptions: Sendable {
         self.configFile = configFile
         self.listenAddresses = listenAddresses
         self.webConfigFile = webConfigFile
+        self.systemdSocket = systemdSocket
         self.enableLifecycle = enableLifecycle
         self.logLevel = logLevel
         self.logFormat = logFormat

@@ -57,11 +57,10 @@ extension HTTPServerBuilder {
     /// HTTP/1 with ``HTTP10Channel``'s handling of HTTP/1.0 requests.
     static func http1WithHTTP10(
         configuration: HTTP1Channel.Configuration,
-        maxConnections: Int,
+        limit: ConnectionLimit,
         security: WebSecurity? = nil
     ) -> HTTPServerBuilder {
-        let limit = ConnectionLimit(maximum: maxConnections)
-        return HTTPServerBuilder { responder in
+        HTTPServerBuilder { responder in
             HTTP10Channel(
                 inner: HTTP1Channel(responder: responder, configuration: configuration),
                 limit: limit,

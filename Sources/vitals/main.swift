@@ -65,6 +65,12 @@ struct Serve: AsyncParsableCommand {
     )
     var webConfigFile: String?
 
+    @Flag(
+        name: .customLong("web.systemd-socket"),
+        help: "Serve on the sockets systemd passes (socket activation) instead of --web.listen-address."
+    )
+    var systemdSocket = false
+
     @Flag(name: .customLong("web.enable-lifecycle"), help: "Enable POST /-/reload.")
     var enableLifecycle = false
 
@@ -84,6 +90,7 @@ struct Serve: AsyncParsableCommand {
             configFile: configFile,
             listenAddresses: listenAddresses.isEmpty ? ["127.0.0.1:9469"] : listenAddresses,
             webConfigFile: webConfigFile,
+            systemdSocket: systemdSocket,
             enableLifecycle: enableLifecycle,
             logLevel: logging.level.level,
             logFormat: logging.format,

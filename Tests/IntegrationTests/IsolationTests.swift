@@ -81,7 +81,9 @@ import Testing
         let status = try await daemon.stop(limit: .seconds(40))
         let took = stopping.duration(to: clock.now)
         #expect(status == 0)
-        #expect(took < .seconds(2), "stopped in \(took)")
+        // The stop deadline is 1.5 s; waiting for the client would take the 30 s idle timeout. 5 s
+        // tells the two apart on a CI machine loaded by the tests running beside this one.
+        #expect(took < .seconds(5), "stopped in \(took)")
     }
 
     @Test func aPluginThatDaemonizesLeavesNothingBehind() async throws {
