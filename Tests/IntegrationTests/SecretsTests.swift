@@ -11,6 +11,7 @@ import Testing
         "url-pass-7f3a", "url-sig-7d3e", "dsn-pass-9c1e", "bearer-token-44d2", "api-key-0b8f", "cookie-val-5e6d",
         "env-secret-2a9c", "body-pass-3d71", "body-bearer-8e2f", jwtSignature, "mysql-pwd-1c5b", "env-json-pass-77aa",
         "env-bearer-5f0c", "exec-pass-2e9d", "file-token-61ab", "file-pass-93cd",
+        "file-header-4c2a", "file-basic-0d9e",
     ]
 
     /// Bodies that fail `expect_body`, so that they reach their check's message, and what
@@ -32,6 +33,8 @@ import Testing
         // Secrets read from files (`*_file`): never in the file, never in any output.
         let token = try secrets.write("token", "file-token-61ab\n")
         let password = try secrets.write("db-password", "file-pass-93cd\n")
+        let header = try secrets.write("api-key", "file-header-4c2a\n")
+        let basic = try secrets.write("basic-password", "file-basic-0d9e\n")
         let bodyChecks = Self.bodies.map { name, _, _ in
             """
               - name: body_\(name)
@@ -65,6 +68,13 @@ import Testing
                 type: http
                 url: "http://127.0.0.1:\(httpPort)/status"
                 bearer_token_file: \(token)
+                header_files: {X-Api-Key: \(header)}
+                interval: 250ms
+                timeout: 250ms
+              - name: api_basic
+                type: http
+                url: "http://monitor@127.0.0.1:\(httpPort)/status"
+                password_file: \(basic)
                 interval: 250ms
                 timeout: 250ms
               - name: db_file
@@ -107,7 +117,7 @@ import Testing
         try await waitUntil("every check to run at least twice") {
             let body = try await daemon.request("/metrics").body
             let runs = body.split(separator: "\n").filter { $0.hasPrefix("healthcheck_runs_total{") }
-            return runs.count == 9 && runs.allSatisfy { Double($0.split(separator: " ").last ?? "") ?? 0 >= 2 }
+            return runs.count == 10 && runs.allSatisfy { Double($0.split(separator: " ").last ?? "") ?? 0 >= 2 }
         }
         // The secrets really reach the messages, and only they are masked.
         try await waitUntil("the bodies to reach the messages") {

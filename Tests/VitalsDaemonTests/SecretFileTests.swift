@@ -68,6 +68,46 @@ import Vitals
         #expect(!"\(configuration.checks[0].settings)".contains("tok-5bd1"), "nor in the settings' description")
     }
 
+    @Test func httpSecretsBecomeRequestHeaders() throws {
+        let directory = try TestDirectory()
+        _ = try directory.file("password", "open sesame\n")
+        _ = try directory.file("key", "k-123\n")
+        let configuration = try ConfigLoader.parse(
+            yaml: """
+                checks:
+                  - name: a
+                    type: http
+                    url: "http://monitor@127.0.0.1/"
+                    password_file: password
+                    header_files: {X-Api-Key: key}
+                """,
+            path: directory.path("vitals.yml")
+        )
+        let settings = try #require(configuration.checks[0].settings as? HTTPSettings)
+        let headers = Dictionary(settings.requestHeaders, uniquingKeysWith: { $1 })
+        // RFC 7617: base64 of "user:password".
+        #expect(headers["Authorization"] == "Basic bW9uaXRvcjpvcGVuIHNlc2FtZQ==")
+        #expect(headers["X-Api-Key"] == "k-123")
+    }
+
+    @Test func anHTTPPasswordFileNeedsAUserAndNoPasswordInTheURL() throws {
+        let directory = try TestDirectory()
+        _ = try directory.file("password", "pw\n")
+        let config = try directory.file(
+            "vitals.yml",
+            """
+            checks:
+              - {name: a, type: http, url: "http://127.0.0.1/", password_file: password}
+              - {name: b, type: http, url: "http://u:p@127.0.0.1/", password_file: password}
+            """
+        )
+        let error = #expect(throws: ConfigError.self) { try ConfigLoader.load(path: config) }
+        let lines = error?.diagnostics.map(\.description) ?? []
+        #expect(lines.count == 2)
+        #expect(lines.first?.contains("url needs the user name") == true)
+        #expect(lines.last?.contains("the url has a password already") == true)
+    }
+
     @Test func aPostgresCheckReadsItsPasswordFromAFileAndPasses() async throws {
         let server = try await PostgresServerTrait.server()
         let directory = try TestDirectory()
