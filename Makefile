@@ -42,6 +42,8 @@ test:
 	    echo scripts/check-systemd.sh; \
 	    scripts/check-systemd.sh; \
 	fi; \
+	echo scripts/check-socket-activation.sh; \
+	scripts/check-socket-activation.sh; \
 	echo "VITALS_BINARY=$$VITALS_BINARY VITALS_VENV_PYTHON=$$VITALS_VENV_PYTHON $(SWIFT) test --skip-build $(TEST_FLAGS)"; \
 	$(SWIFT) test --skip-build $(TEST_FLAGS)
 
