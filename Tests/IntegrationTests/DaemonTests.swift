@@ -37,7 +37,7 @@ import Testing
         let fail = try plugin(directory, "fail.sh", "echo 'CRITICAL - broken'; exit 2")
         let present = try directory.write("present.txt", "x")
         let config = """
-            global: {interval: 1s, timeout: 1s}
+            global: {interval: 5s, timeout: 5s}  # roomy: the in-process HTTP peer answers late on a loaded CI machine
             checks:
               - {name: tcp_ok, type: tcp, address: "127.0.0.1:\(tcp.port)", expect: "OK"}
               - {name: tcp_refused, type: tcp, address: "127.0.0.1:\(closedPort)", critical: false}
