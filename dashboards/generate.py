@@ -100,6 +100,33 @@ def query_variable(name, label, expr, multi=True):
     return variable
 
 
+def two_state_timeline(title, description, expr, zero, one):
+    """A state timeline of a 0/1 series per instance: `zero` in red, `one` in green."""
+    return (
+        statetimeline.Panel()
+        .title(title)
+        .description(description)
+        .with_target(query(expr, legend="{{instance}}"))
+        .mappings(
+            [
+                model.ValueMap(
+                    options={
+                        "0": model.ValueMappingResult(text=zero, color="red", index=0),
+                        "1": model.ValueMappingResult(text=one, color="green", index=1),
+                    }
+                )
+            ]
+        )
+        .show_value(common.VisibilityMode.NEVER)
+        .height(6)
+        .span(12)
+    )
+
+
+# The availability recording rules of deploy/prometheus/vitals.rules.yml: (suffix, query ref, label).
+AVAILABILITY = [("1d", "D1", "1 day"), ("7d", "D7", "7 days"), ("30d", "D30", "30 days")]
+
+
 def reduce_last():
     return common_builder.ReduceDataOptions().calcs(["lastNotNull"]).values(False)
 
@@ -314,35 +341,22 @@ def fleet():
                 "Share of time each check passed or warned, from the recording rules in "
                 "deploy/prometheus/vitals.rules.yml (instance_check:healthcheck_success:avg1d, avg7d, avg30d)."
             )
-            .with_target(
-                query(
-                    f"instance_check:healthcheck_success:avg1d{{{FLEET}}} {CRITICAL}",
-                    ref="D1",
-                    instant=True,
-                    fmt=prom.PromQueryFormat.TABLE,
-                )
-            )
-            .with_target(
-                query(
-                    f"instance_check:healthcheck_success:avg7d{{{FLEET}}} {CRITICAL}",
-                    ref="D7",
-                    instant=True,
-                    fmt=prom.PromQueryFormat.TABLE,
-                )
-            )
-            .with_target(
-                query(
-                    f"instance_check:healthcheck_success:avg30d{{{FLEET}}} {CRITICAL}",
-                    ref="D30",
-                    instant=True,
-                    fmt=prom.PromQueryFormat.TABLE,
-                )
+            .targets(
+                [
+                    query(
+                        f"instance_check:healthcheck_success:avg{window}{{{FLEET}}} {CRITICAL}",
+                        ref=ref,
+                        instant=True,
+                        fmt=prom.PromQueryFormat.TABLE,
+                    )
+                    for window, ref, _ in AVAILABILITY
+                ]
             )
             .with_transformation(merge_tables())
             .with_transformation(
                 organize(
                     ["Time", "job", "__name__"],
-                    {"Value #D1": "1 day", "Value #D7": "7 days", "Value #D30": "30 days"},
+                    {f"Value #{ref}": label for _, ref, label in AVAILABILITY},
                 )
             )
             .unit("percentunit")
@@ -353,42 +367,22 @@ def fleet():
         )
         .with_row(dashboard.Row("Exporters"))
         .with_panel(
-            statetimeline.Panel()
-            .title("Scrapes")
-            .description("up: whether Prometheus could scrape each Vitals instance.")
-            .with_target(query(f"up{{{EXPORTER}}}", legend="{{instance}}"))
-            .mappings(
-                [
-                    model.ValueMap(
-                        options={
-                            "0": model.ValueMappingResult(text="down", color="red", index=0),
-                            "1": model.ValueMappingResult(text="up", color="green", index=1),
-                        }
-                    )
-                ]
+            two_state_timeline(
+                "Scrapes",
+                "up: whether Prometheus could scrape each Vitals instance.",
+                f"up{{{EXPORTER}}}",
+                "down",
+                "up",
             )
-            .show_value(common.VisibilityMode.NEVER)
-            .height(6)
-            .span(12)
         )
         .with_panel(
-            statetimeline.Panel()
-            .title("Last configuration reload")
-            .description("Whether each instance's last reload succeeded; after a failure it runs the previous checks.")
-            .with_target(query(f"vitals_config_last_reload_successful{{{EXPORTER}}}", legend="{{instance}}"))
-            .mappings(
-                [
-                    model.ValueMap(
-                        options={
-                            "0": model.ValueMappingResult(text="failed", color="red", index=0),
-                            "1": model.ValueMappingResult(text="ok", color="green", index=1),
-                        }
-                    )
-                ]
+            two_state_timeline(
+                "Last configuration reload",
+                "Whether each instance's last reload succeeded; after a failure it runs the previous checks.",
+                f"vitals_config_last_reload_successful{{{EXPORTER}}}",
+                "failed",
+                "ok",
             )
-            .show_value(common.VisibilityMode.NEVER)
-            .height(6)
-            .span(12)
         )
         .with_panel(
             table.Panel()
@@ -550,12 +544,11 @@ def check():
             stat.Panel()
             .title("Availability")
             .description("Share of time the check passed or warned (recording rules).")
-            .with_target(query(f"instance_check:healthcheck_success:avg1d{{{CHECK}}}", legend="1 day", instant=True))
-            .with_target(
-                query(f"instance_check:healthcheck_success:avg7d{{{CHECK}}}", legend="7 days", ref="B", instant=True)
-            )
-            .with_target(
-                query(f"instance_check:healthcheck_success:avg30d{{{CHECK}}}", legend="30 days", ref="C", instant=True)
+            .targets(
+                [
+                    query(f"instance_check:healthcheck_success:avg{window}{{{CHECK}}}", legend=label, ref=ref, instant=True)
+                    for (window, _, label), ref in zip(AVAILABILITY, "ABC")
+                ]
             )
             .unit("percentunit")
             .decimals(3)

@@ -1,6 +1,9 @@
 #if canImport(CSystemd)
 import CSystemd
 #endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The listening sockets systemd passes to a socket-activated service (`LISTEN_FDS`, `LISTEN_PID`;
 /// descriptors from 3), as `sd_listen_fds(3)` reads them.
@@ -12,13 +15,11 @@ public enum SocketActivation {
         #if canImport(CSystemd)
         let count = sd_listen_fds(1)
         guard count > 0 else { return [] }
-        return (0..<count).map { SD_LISTEN_FDS_START + $0 }.filter { sd_is_socket($0, 0, SOCK_STREAM_VALUE, 1) > 0 }
+        return (0..<count).map { SD_LISTEN_FDS_START + $0 }.filter {
+            sd_is_socket($0, AF_UNSPEC, Int32(SOCK_STREAM.rawValue), 1) > 0
+        }
         #else
         return []
         #endif
     }
-
-    #if canImport(CSystemd)
-    private static let SOCK_STREAM_VALUE: Int32 = 1
-    #endif
 }

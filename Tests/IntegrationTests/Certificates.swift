@@ -55,13 +55,47 @@ struct TestCertificates {
     }
 }
 
+/// A self-signed certificate for 127.0.0.1 and localhost valid for `days`, made with `openssl`:
+/// `cert.pem` and `key.pem` in `directory`.
+func selfSignedCertificate(
+    in directory: TemporaryDirectory,
+    days: Int
+) async throws -> (certificate: String, key: String) {
+    let certificate = directory.path + "/cert.pem"
+    let key = directory.path + "/key.pem"
+    let made = try await runProcess(
+        "openssl",
+        [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate, "-days", "\(days)",
+            "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        ]
+    )
+    guard made.status == 0 else { throw TimedOut(what: "openssl req: \(made.stderr)") }
+    return (certificate, key)
+}
+
+/// `openssl s_server` on a loopback port of its choosing, serving a self-signed certificate valid for
+/// `days` (`certificate` is its PEM file, to trust with `ca_file`).
+func openSSLServer(
+    in directory: TemporaryDirectory,
+    days: Int
+) async throws -> (
+    server: ServerProcess, certificate: String
+) {
+    let (certificate, key) = try await selfSignedCertificate(in: directory, days: days)
+    let server = try await ServerProcess(
+        "/usr/bin/openssl",
+        ["s_server", "-accept", "127.0.0.1:0", "-cert", certificate, "-key", key, "-www"],
+        portAfter: "ACCEPT ",
+        what: "openssl s_server"
+    )
+    return (server, certificate)
+}
+
 /// A bcrypt hash of `password`, made by Python's `bcrypt` (not by the code under test).
 func bcryptHash(_ password: String) async throws -> String {
-    guard let python = ProcessInfo.processInfo.environment["VITALS_VENV_PYTHON"], !python.isEmpty else {
-        throw TimedOut(what: "VITALS_VENV_PYTHON (run the tests with `make test`)")
-    }
     let result = try await runProcess(
-        python,
+        try venvPython(),
         [
             "-c", "import bcrypt, sys; print(bcrypt.hashpw(sys.argv[1].encode(), bcrypt.gensalt(rounds=4)).decode())",
             password,

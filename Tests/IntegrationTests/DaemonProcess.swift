@@ -36,6 +36,14 @@ func vitalsBinary() throws -> String {
     return candidate
 }
 
+/// The Python with prometheus-client, grafana-foundation-sdk and bcrypt (`VITALS_VENV_PYTHON`, set by `make test`).
+func venvPython() throws -> String {
+    guard let python = ProcessInfo.processInfo.environment["VITALS_VENV_PYTHON"], !python.isEmpty else {
+        throw TimedOut(what: "VITALS_VENV_PYTHON (run the tests with `make test`)")
+    }
+    return python
+}
+
 /// A temporary folder removed when the test ends.
 final class TemporaryDirectory: Sendable {
     let path: String

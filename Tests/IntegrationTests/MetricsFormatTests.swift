@@ -102,22 +102,8 @@ import Testing
     /// failing for a reason, one warning with a certificate, a plugin, a heartbeat never pinged.
     @Test func aCheckCostsAtMostTwelveSeriesAtDefaultSettings() async throws {
         let directory = try TemporaryDirectory()
-        let certificate = directory.path + "/cert.pem"
-        let key = directory.path + "/key.pem"
-        let made = try await runProcess(
-            "openssl",
-            [
-                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate, "-days", "10",
-                "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-            ]
-        )
-        #expect(made.status == 0, "openssl: \(made.stderr)")
-        let tls = try await ServerProcess(
-            "/usr/bin/openssl",
-            ["s_server", "-accept", "127.0.0.1:0", "-cert", certificate, "-key", key, "-www"],
-            portAfter: "ACCEPT ",
-            what: "openssl s_server"
-        )
+        // Ten days left: inside the tls check's 14-day warning (and the rules' 14-day alert).
+        let (tls, certificate) = try await openSSLServer(in: directory, days: 10)
         let refusing = try RefusingPort()
         defer { refusing.close() }
         let fail = try directory.write("fail.sh", "#!/bin/sh\necho 'CRITICAL - down'\nexit 2\n", executable: true)
@@ -189,13 +175,6 @@ import Testing
         )
         // A check that never ran is still reported, as failing.
         #expect(body.contains("healthcheck_success{check=\"never_run\",type=\"heartbeat\"} 0"))
-    }
-
-    private func venvPython() throws -> String {
-        guard let python = ProcessInfo.processInfo.environment["VITALS_VENV_PYTHON"], !python.isEmpty else {
-            throw TimedOut(what: "VITALS_VENV_PYTHON (run the tests with `make test`)")
-        }
-        return python
     }
 
     private func script(_ name: String) throws -> String {

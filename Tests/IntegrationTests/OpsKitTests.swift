@@ -60,7 +60,7 @@ import Testing
 
     /// The committed JSON is what dashboards/generate.py builds with grafana-foundation-sdk.
     @Test func dashboardsAreRegeneratedFromCode() async throws {
-        let result = try await runProcess(try Self.python(), [Self.path("dashboards/generate.py"), "--check"])
+        let result = try await runProcess(try venvPython(), [Self.path("dashboards/generate.py"), "--check"])
         #expect(result.status == 0, "\(result.stderr)")
     }
 
@@ -83,7 +83,7 @@ import Testing
                 print(model.uid, len(model.panels))
             """
         let result = try await runProcess(
-            try Self.python(),
+            try venvPython(),
             ["-c", script, Self.path("dashboards/vitals-fleet.json"), Self.path("dashboards/vitals-check.json")]
         )
         #expect(result.status == 0, "\(result.stderr)")
@@ -91,10 +91,4 @@ import Testing
         #expect(result.stdout.contains("vitals-check"))
     }
 
-    private static func python() throws -> String {
-        guard let python = ProcessInfo.processInfo.environment["VITALS_VENV_PYTHON"], !python.isEmpty else {
-            throw TimedOut(what: "VITALS_VENV_PYTHON (run the tests with `make test`)")
-        }
-        return python
-    }
 }

@@ -106,23 +106,8 @@ private struct Fleet {
     var prometheusURL: String { prometheus.url }
 
     static func start(in directory: TemporaryDirectory) async throws -> Fleet {
-        let certificate = directory.path + "/cert.pem"
-        let key = directory.path + "/key.pem"
-        // Ten days left: inside the tls check's 14-day warning and the 14-day alert.
-        let made = try await runProcess(
-            "openssl",
-            [
-                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate, "-days", "10",
-                "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-            ]
-        )
-        guard made.status == 0 else { throw TimedOut(what: "openssl req: \(made.stderr)") }
-        let tls = try await ServerProcess(
-            "/usr/bin/openssl",
-            ["s_server", "-accept", "127.0.0.1:0", "-cert", certificate, "-key", key, "-www"],
-            portAfter: "ACCEPT ",
-            what: "openssl s_server"
-        )
+        // Ten days left: inside the tls check's 14-day warning (and the rules' 14-day alert).
+        let (tls, certificate) = try await openSSLServer(in: directory, days: 10)
         let api = try await TCPPeer()
         let refusing = try RefusingPort()
         let marker = try directory.write("marker", "present\n")
@@ -172,11 +157,4 @@ extension PrometheusTests {
     static func repositoryPath(_ path: String) -> String {
         repository.appendingPathComponent(path).path
     }
-}
-
-private func venvPython() throws -> String {
-    guard let python = ProcessInfo.processInfo.environment["VITALS_VENV_PYTHON"], !python.isEmpty else {
-        throw TimedOut(what: "VITALS_VENV_PYTHON (run the tests with `make test`)")
-    }
-    return python
 }

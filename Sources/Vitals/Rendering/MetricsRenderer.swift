@@ -5,6 +5,10 @@
 /// exporter's own state) and ``renderProcess(_:format:)`` (the live `process_*`
 /// metrics and, for OpenMetrics, the closing `# EOF`). Concatenated they form the document.
 public enum MetricsRenderer {
+    /// The `le` values of the standard bounds (the scheduler's lateness, most latency histograms),
+    /// written once rather than on every render.
+    private static let standardBoundLabels = LatencyHistogram.standardBounds.map(\.description) + ["+Inf"]
+
     /// The per-check metrics and the exporter's own, in `format`.
     public static func renderChecks(_ snapshot: Snapshot, build: BuildInfo, format: MetricsFormat) -> [UInt8] {
         var out = ByteWriter(capacity: 1024 + snapshot.checks.count * 1400)
@@ -272,7 +276,9 @@ public enum MetricsRenderer {
         _ histogram: LatencyHistogram
     ) {
         var cumulative: UInt64 = 0
-        let bounds = histogram.bounds.map(\.description) + ["+Inf"]
+        let bounds =
+            histogram.bounds == LatencyHistogram.standardBounds
+            ? standardBoundLabels : histogram.bounds.map(\.description) + ["+Inf"]
         for (bound, count) in zip(bounds, histogram.counts) {
             cumulative += count
             out.write(name)

@@ -15,16 +15,7 @@ struct ConfigValidator {
 
     /// Validates the document; `root` is nil for an empty file.
     mutating func configuration(from root: Node?) -> Configuration? {
-        let rootNode = root ?? Node([(Node, Node)]())
-        guard case .mapping = rootNode, let file = mapping(rootNode, scope: .root, described: "", allowNull: false)
-        else {
-            report(
-                "the file must be a mapping with the keys \(Self.sectionKeys.joined(separator: ", "))",
-                at: rootNode.mark
-            )
-            return nil
-        }
-        rejectUnknownKeys(in: file, allowed: Self.sectionKeys)
+        guard let file = document(root, keys: Self.sectionKeys) else { return nil }
 
         let global: GlobalSettings? = section(file.value("global"), named: "global")
         let web: WebSettings? = section(file.value("web"), named: "web")
@@ -47,6 +38,19 @@ struct ConfigValidator {
             metrics: metrics,
             checks: checks
         )
+    }
+
+    /// The top-level mapping of a document whose keys are `keys` (an empty file is an empty mapping);
+    /// other keys are reported. Nil, reported, when the document is no mapping.
+    mutating func document(_ root: Node?, keys: [String]) -> ConfigMapping? {
+        let rootNode = root ?? Node([(Node, Node)]())
+        guard case .mapping = rootNode, let file = mapping(rootNode, scope: .root, described: "", allowNull: false)
+        else {
+            report("the file must be a mapping with the keys \(keys.joined(separator: ", "))", at: rootNode.mark)
+            return nil
+        }
+        rejectUnknownKeys(in: file, allowed: keys)
+        return file
     }
 
     // MARK: Sections

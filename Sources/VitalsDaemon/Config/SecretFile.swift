@@ -36,16 +36,7 @@ extension ValueReader where Value == SecretFile {
             kind: "path of a file holding the secret (relative to this file; `%d/NAME` for a systemd credential)",
             read: { validator, node, keyPath in
                 guard let text = validator.nonEmptyString(node, at: keyPath) else { return nil }
-                let credentials = ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"]
-                guard let path = SecretFile.resolve(text, configPath: validator.path, credentialsDirectory: credentials)
-                else {
-                    validator.report(
-                        "\(keyPath): \(text) names a systemd credential, but $CREDENTIALS_DIRECTORY is not set "
-                            + "(LoadCredential= in the unit sets it)",
-                        at: node.mark
-                    )
-                    return nil
-                }
+                guard let path = validator.resolveFile(text, node: node, at: keyPath) else { return nil }
                 guard let data = FileManager.default.contents(atPath: path) else {
                     validator.report("\(keyPath): cannot read \(path)", at: node.mark)
                     return nil
@@ -68,5 +59,22 @@ extension ValueReader where Value == SecretFile {
             },
             show: { .string($0.path) }
         )
+    }
+}
+
+extension ConfigValidator {
+    /// Where a `*_file` path points (``SecretFile/resolve(_:configPath:credentialsDirectory:)``, with
+    /// `$CREDENTIALS_DIRECTORY` from the environment); nil, reported, for a credential without one.
+    mutating func resolveFile(_ text: String, node: Node, at keyPath: String) -> String? {
+        let credentials = ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"]
+        guard let path = SecretFile.resolve(text, configPath: path, credentialsDirectory: credentials) else {
+            report(
+                "\(keyPath): \(text) names a systemd credential, but $CREDENTIALS_DIRECTORY is not set "
+                    + "(LoadCredential= in the unit sets it)",
+                at: node.mark
+            )
+            return nil
+        }
+        return path
     }
 }

@@ -216,16 +216,14 @@ struct HTTPServerSettings: ConfigSection {
 }
 
 extension ValueReader where Value == String {
-    /// A file that can be read now; a relative path is relative to the file being read.
+    /// A file that can be read now: relative to the file being read, or `%d/NAME` for a systemd
+    /// credential, as the `*_file` secrets.
     static var readableFile: ValueReader {
         ValueReader(
-            kind: "path of a readable file (relative to this file)",
+            kind: "path of a readable file (relative to this file; `%d/NAME` for a systemd credential)",
             read: { validator, node, keyPath in
                 guard let text = validator.nonEmptyString(node, at: keyPath) else { return nil }
-                let path =
-                    text.hasPrefix("/")
-                    ? text
-                    : URL(fileURLWithPath: validator.path).deletingLastPathComponent().appendingPathComponent(text).path
+                guard let path = validator.resolveFile(text, node: node, at: keyPath) else { return nil }
                 guard FileManager.default.isReadableFile(atPath: path) else {
                     validator.report("\(keyPath): cannot read \(path)", at: node.mark)
                     return nil
@@ -240,16 +238,7 @@ extension ValueReader where Value == String {
 extension ConfigValidator {
     /// Validates a web configuration document; `root` is nil for an empty file (plain HTTP, no users).
     mutating func webConfiguration(from root: Node?) -> WebConfiguration? {
-        let rootNode = root ?? Node([(Node, Node)]())
-        guard case .mapping = rootNode, let file = mapping(rootNode, scope: .root, described: "", allowNull: false)
-        else {
-            report(
-                "the file must be a mapping with the keys \(WebConfiguration.sectionKeys.joined(separator: ", "))",
-                at: rootNode.mark
-            )
-            return nil
-        }
-        rejectUnknownKeys(in: file, allowed: WebConfiguration.sectionKeys)
+        guard let file = document(root, keys: WebConfiguration.sectionKeys) else { return nil }
         // Every section is read whatever the others hold, so that every mistake is reported at once.
         var configuration = WebConfiguration()
         if let node = file.value("tls_server_config"), !isNull(node) {
