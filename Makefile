@@ -5,7 +5,7 @@
 #   make test [TEST_FLAGS="--filter Foo"]        install, build, systemd unit check, swift test
 #   make format | format-check                   swift format with the checked-in .swift-format
 #   make golden                                  rewrite the golden /metrics files and the docs key tables from the code
-#   make bench                                   release load test of /metrics (bench/metrics-wrk.sh)
+#   make bench                                   fleet-scale goals beside node_exporter and blackbox_exporter (bench/scale.sh)
 #   make docs                                    DocC for the Vitals module, warnings as errors (.build-docs)
 #   make clean                                   remove .build (a full rebuild takes minutes)
 
@@ -59,7 +59,7 @@ golden:
 	VITALS_UPDATE_GOLDEN=1 $(SWIFT) test $(SWIFT_FLAGS) --filter "MetricsGoldenTests|CheckTypesTests"
 
 bench:
-	bash bench/metrics-wrk.sh
+	bash bench/scale.sh
 
 # The manifest adds swift-docc-plugin only when VITALS_DOCS is set; the separate scratch path keeps
 # the plugin's build out of .build.

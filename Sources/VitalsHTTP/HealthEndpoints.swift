@@ -51,8 +51,8 @@ public final class HealthEndpoints: Sendable {
         self.init(source: MonitorHealthSource(monitor: monitor, options: options, environment: environment))
     }
 
-    /// How many renders the caches have done.
-    var renderCount: Int { metrics.cache.renderCount + health.cache.renderCount }
+    /// How many renders the caches have done (gzipped `/metrics` documents and health outputs).
+    var renderCount: Int { metrics.deflated.buildCount + health.cache.renderCount }
 
     /// Adds the routes to `router`: `/metrics`, `/health`, `/health/{tag}`, `/ping/{name}`,
     /// `/environment`, `/` and, when the source can reload, `POST /-/reload`.

@@ -3,10 +3,12 @@ import Hummingbird
 import NIOCore
 import Vitals
 
-/// Answers `/metrics`: negotiates the format, serves the checks' part from a cache per store
-/// version (deflated once per version when gzip is accepted) and splices the live process tail on.
+/// Answers `/metrics`: negotiates the format; with gzip (what Prometheus asks for) serves the
+/// checks' part from per-family deflated segments kept between scrapes and splices the live process
+/// tail on. Without gzip it renders the document on demand from the checks' cached series: nothing
+/// uncompressed is kept for a format nobody scrapes.
 struct MetricsResponder: Sendable {
-    let cache = RenderCache()
+    let deflated = DeflatedMetrics()
     let tail: ProcessTail
 
     func respond(to request: Request, from source: some HealthSource) -> Reply {
@@ -18,33 +20,21 @@ struct MetricsResponder: Sendable {
             ? .openMetrics : .prometheusText
         let gzip = AcceptHeader(request.headers[.acceptEncoding]).quality(ofCoding: "gzip") > 0
 
-        let store = source.store
-        let version = store.version
+        let snapshot = source.store.snapshot()
         let build = source.endpointOptions.build
         let tail = tail.tail(format)
         var headers: HTTPFields = [.contentType: format.contentType, .vary: "Accept, Accept-Encoding"]
-        if gzip, let tailSegment = tail.segment {
-            let entry = cache.entry(.metricsDeflated(format), version: version) {
-                let bytes = MetricsRenderer.renderChecks(store.snapshot(), build: build, format: format)
-                let segment = Gzip.segment(bytes, final: false)
-                return RenderCache.Entry(
-                    version: version,
-                    buffer: ByteBuffer(bytes: segment?.deflated ?? []),
-                    segment: segment
-                )
-            }
-            if let segment = entry.segment {
-                headers[.contentEncoding] = "gzip"
-                let buffers = [
-                    ByteBuffer(bytes: Gzip.header), entry.buffer, tail.deflated,
-                    ByteBuffer(bytes: Gzip.trailer(segment, tailSegment)),
+        if gzip, let tailSegment = tail.segment,
+            let document = deflated.document(snapshot, build: build, format: format)
+        {
+            headers[.contentEncoding] = "gzip"
+            let buffers =
+                [ByteBuffer(bytes: Gzip.header)] + document.segments + [
+                    tailSegment.deflated, ByteBuffer(bytes: Gzip.trailer(Gzip.combine(document.whole, tailSegment))),
                 ]
-                return Reply(status: .ok, headers: headers, buffers: buffers)
-            }
+            return Reply(status: .ok, headers: headers, buffers: buffers)
         }
-        let checks = cache.buffer(.metrics(format), version: version) {
-            MetricsRenderer.renderChecks(store.snapshot(), build: build, format: format)
-        }
-        return Reply(status: .ok, headers: headers, buffers: [checks, tail.plain])
+        let checks = MetricsRenderer.renderChecks(snapshot, build: build, format: format)
+        return Reply(status: .ok, headers: headers, buffers: [ByteBuffer(bytes: checks), tail.plain])
     }
 }

@@ -8,7 +8,7 @@ import Vitals
 final class ProcessTail: Sendable {
     struct Tail: Sendable {
         var plain: ByteBuffer
-        var deflated: ByteBuffer
+        /// The final deflate segment; `nil` if zlib failed.
         var segment: Gzip.Segment?
     }
 
@@ -22,12 +22,7 @@ final class ProcessTail: Sendable {
             var current = fresh ?? (taken: now, tails: [:])
             if let tail = current.tails[format] { return tail }
             let bytes = MetricsRenderer.renderProcess(ProcessMetrics.current(), format: format)
-            let segment = Gzip.segment(bytes, final: true)
-            let tail = Tail(
-                plain: ByteBuffer(bytes: bytes),
-                deflated: ByteBuffer(bytes: segment?.deflated ?? []),
-                segment: segment
-            )
+            let tail = Tail(plain: ByteBuffer(bytes: bytes), segment: Gzip.segment(bytes, final: true))
             current.tails[format] = tail
             cache = current
             return tail

@@ -10,8 +10,6 @@ import Vitals
 /// and the newer version is kept.
 final class RenderCache: Sendable {
     enum Kind: Hashable, Sendable {
-        case metrics(MetricsFormat)
-        case metricsDeflated(MetricsFormat)
         case healthResults(tag: String?)
         case health(HealthFormat, tag: String?)
     }
@@ -19,7 +17,6 @@ final class RenderCache: Sendable {
     struct Entry: Sendable {
         var version: UInt64
         var buffer: ByteBuffer
-        var segment: Gzip.Segment?
     }
 
     private let entries = Mutex<[Kind: Entry]>([:])
@@ -44,7 +41,7 @@ final class RenderCache: Sendable {
     /// The cached buffer for `kind` at `version`, rendering plain bytes when missing or stale.
     func buffer(_ kind: Kind, version: UInt64, render: () -> [UInt8]) -> ByteBuffer {
         entry(kind, version: version) {
-            Entry(version: version, buffer: ByteBuffer(bytes: render()), segment: nil)
+            Entry(version: version, buffer: ByteBuffer(bytes: render()))
         }.buffer
     }
 }

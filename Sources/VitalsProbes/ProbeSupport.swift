@@ -1,4 +1,5 @@
 import NIOCore
+import NIOPosix
 import Vitals
 
 #if canImport(Glibc)
@@ -80,6 +81,15 @@ enum ProbeSupport {
 
     /// Waits for a connection attempt, giving up at once when the task is cancelled; a
     /// connection that completes after that is closed.
+    /// Connects `bootstrap` to `host`: an IP address directly, a name through NIO's resolver and
+    /// Happy Eyeballs: a probe of an address spends nothing on `getaddrinfo` and its thread hop.
+    static func connect(_ bootstrap: ClientBootstrap, host: String, port: Int) -> EventLoopFuture<any Channel> {
+        if let address = try? SocketAddress(ipAddress: host, port: port) {
+            return bootstrap.connect(to: address)
+        }
+        return bootstrap.connect(host: host, port: port)
+    }
+
     static func cancellableConnect(_ connecting: EventLoopFuture<any Channel>) async throws -> any Channel {
         let promise = connecting.eventLoop.makePromise(of: (any Channel).self)
         connecting.cascade(to: promise)

@@ -60,7 +60,9 @@ public struct TCPProbe: HealthCheck {
             }
         let channel: any Channel
         do {
-            channel = try await ProbeSupport.cancellableConnect(bootstrap.connect(host: host, port: port))
+            channel = try await ProbeSupport.cancellableConnect(
+                ProbeSupport.connect(bootstrap, host: host, port: port)
+            )
         } catch is CancellationError {
             throw CancellationError()
         } catch {

@@ -101,7 +101,9 @@ public struct TLSProbe: HealthCheck {
             }
         let channel: any Channel
         do {
-            channel = try await ProbeSupport.cancellableConnect(bootstrap.connect(host: host, port: port))
+            channel = try await ProbeSupport.cancellableConnect(
+                ProbeSupport.connect(bootstrap, host: host, port: port)
+            )
         } catch {
             handshake.fail(error)
             if error is CancellationError { throw error }

@@ -182,16 +182,22 @@ private func gunzip(_ buffer: ByteBuffer) -> String? {
         }
     }
 
+    /// What Prometheus asks for (gzip) is kept per store version; a plain scrape renders on demand.
     @Test func anUnchangedStoreIsServedWithoutRenderingAgain() async throws {
         let store = makeStore([("a", .pass("ok"), CheckPolicy())])
         let (app, endpoints) = makeApp(store)
+        let gzip: HTTPFields = [.acceptEncoding: "gzip"]
         try await app.test(.router) { client in
             for _ in 0..<5 {
-                try await client.execute(uri: "/metrics", method: .get) { #expect($0.status == .ok) }
+                try await client.execute(uri: "/metrics", method: .get, headers: gzip) {
+                    #expect($0.headers[.contentEncoding] == "gzip")
+                }
             }
             #expect(endpoints.renderCount == 1)
             let slot = try #require(store.slot(named: "a"))
             store.record(CheckResult(outcome: .pass("ok"), finished: 2, duration: 0.1), for: slot, expires: nil)
+            try await client.execute(uri: "/metrics", method: .get, headers: gzip) { #expect($0.status == .ok) }
+            #expect(endpoints.renderCount == 2)
             try await client.execute(uri: "/metrics", method: .get) { #expect($0.status == .ok) }
             #expect(endpoints.renderCount == 2)
         }

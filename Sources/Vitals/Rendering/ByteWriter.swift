@@ -14,20 +14,36 @@ struct ByteWriter {
         bytes.append(contentsOf: other)
     }
 
+    mutating func write(_ other: ArraySlice<UInt8>) {
+        bytes.append(contentsOf: other)
+    }
+
+    var count: Int { bytes.count }
+
     mutating func write(number value: Double) {
         if value.isNaN {
             write("NaN")
         } else if value.isInfinite {
             write(value > 0 ? "+Inf" : "-Inf")
         } else if value == value.rounded(.towardZero), abs(value) < 1e15 {
-            write(String(Int64(value)))
+            let integer = Int64(value)
+            if integer < 0 { bytes.append(UInt8(ascii: "-")) }
+            write(number: integer.magnitude)
         } else {
             write(value.description)
         }
     }
 
+    /// Decimal digits, written in place: no `String` in between.
     mutating func write(number value: UInt64) {
-        write(String(value))
+        var remaining = value
+        var divisor: UInt64 = 1
+        while remaining / divisor >= 10 { divisor *= 10 }
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(remaining / divisor))
+            remaining %= divisor
+            divisor /= 10
+        } while divisor > 0
     }
 
     /// A label value or JSON-less quoted string as the Prometheus formats escape it.

@@ -4,6 +4,9 @@
 /// snapshot version: ``renderChecks(_:build:format:)`` (every check plus the
 /// exporter's own state) and ``renderProcess(_:format:)`` (the live `process_*`
 /// metrics and, for OpenMetrics, the closing `# EOF`). Concatenated they form the document.
+///
+/// Each check's lines are rendered once per result and format and kept with its snapshot, so a
+/// document after a few checks ran renders those and copies the rest.
 public enum MetricsRenderer {
     /// The `le` values of the standard bounds (the scheduler's lateness, most latency histograms),
     /// written once rather than on every render.
@@ -11,136 +14,123 @@ public enum MetricsRenderer {
 
     /// The per-check metrics and the exporter's own, in `format`.
     public static func renderChecks(_ snapshot: Snapshot, build: BuildInfo, format: MetricsFormat) -> [UInt8] {
-        var out = ByteWriter(capacity: 1024 + snapshot.checks.count * 1400)
+        renderChecks(snapshot, build: build, format: format, series: snapshot.checks.map { $0.series(format) })
+    }
+
+    /// The same document with every check rendered afresh, ignoring the cached series: what cached
+    /// documents are tested against.
+    package static func renderChecksWithoutCache(
+        _ snapshot: Snapshot,
+        build: BuildInfo,
+        format: MetricsFormat
+    ) -> [UInt8] {
+        let series = snapshot.checks.map { renderSeries($0, format: format) }
+        return renderChecks(snapshot, build: build, format: format, series: series)
+    }
+
+    private static func renderChecks(
+        _ snapshot: Snapshot,
+        build: BuildInfo,
+        format: MetricsFormat,
+        series: [CheckSeries]
+    ) -> [UInt8] {
+        let families = families(of: series)
+        var out = ByteWriter(capacity: 4096 + series.reduce(0) { $0 + $1.bytes.count })
+        for family in families {
+            out.write(header(family, format: format))
+            for check in series { out.write(check.lines(of: family)) }
+        }
+        out.write(renderExporter(snapshot, build: build, format: format))
+        return out.bytes
+    }
+
+    /// The families of a document of `series`, in order: the fixed ones (the latency histogram only
+    /// when a check has one), then the declared ones in the order they first appear.
+    package static func families(of series: [CheckSeries]) -> [CheckFamily] {
+        var families = CheckFamily.fixed
+        if !series.contains(where: { !$0.range(of: .latency).isEmpty }) { families.removeLast() }
+        // Keyed by name: two checks declaring one name share its family (the first one's help).
+        var exported: [ExportedMetric] = []
+        var seen: Set<String> = []
+        for check in series {
+            for metric in check.exported where seen.insert(metric.name).inserted { exported.append(metric) }
+        }
+        return families + exported.map(CheckFamily.exported)
+    }
+
+    /// The `# HELP`, `# TYPE` and (OpenMetrics) `# UNIT` lines of `family`.
+    package static func header(_ checkFamily: CheckFamily, format: MetricsFormat) -> [UInt8] {
         let om = format == .openMetrics
-        // `check="…",type="…"` and the check's own labels in name order: every series of a check has them.
-        let labels: [[UInt8]] = snapshot.checks.map { check in
-            var writer = ByteWriter()
-            writer.write("check=\"")
-            writer.write(labelValue: check.name)
-            writer.write("\",type=\"")
-            writer.write(labelValue: check.type)
-            writer.write("\"")
-            for (name, value) in check.labels.sorted(by: { $0.key < $1.key }) {
-                writer.write(",")
-                writer.write(name)
-                writer.write("=\"")
-                writer.write(labelValue: value)
-                writer.write("\"")
-            }
-            return writer.bytes
-        }
-
+        var out = ByteWriter(capacity: 256)
+        switch checkFamily {
         // Identity for joins in rules and dashboards: `* on(check) group_left(critical) healthcheck_info`.
-        family(
-            &out,
-            om ? "healthcheck" : "healthcheck_info",
-            om ? "info" : "gauge",
-            "Each check's identity; always 1.",
-            om: om
-        )
-        for (check, label) in zip(snapshot.checks, labels) {
-            out.write("healthcheck_info{")
-            out.write(label)
-            out.write(check.critical ? ",critical=\"true\"} 1\n" : ",critical=\"false\"} 1\n")
-        }
-
+        case .info:
+            family(
+                &out,
+                om ? "healthcheck" : "healthcheck_info",
+                om ? "info" : "gauge",
+                "Each check's identity; always 1.",
+                om: om
+            )
         // What staleness is measured against: `time() - healthcheck_last_run_timestamp_seconds > 3 * this`.
-        family(
-            &out,
-            "healthcheck_interval_seconds",
-            "gauge",
-            "The configured time between runs.",
-            unit: "seconds",
-            om: om
-        )
-        for (check, label) in zip(snapshot.checks, labels) {
-            sample(&out, "healthcheck_interval_seconds", label, check.interval.inSeconds)
-        }
-
-        family(&out, "healthcheck_success", "gauge", "1 while the check passes or warns, 0 while it fails.", om: om)
-        for (check, label) in zip(snapshot.checks, labels) {
-            sample(&out, "healthcheck_success", label, check.status == .fail ? 0 : 1)
-        }
-
-        family(
-            &out,
-            "healthcheck_status",
-            om ? "stateset" : "gauge",
-            "The reported status of the check; exactly one state is 1.",
-            om: om
-        )
-        for (check, label) in zip(snapshot.checks, labels) {
-            for state in CheckStatus.allCases {
-                out.write("healthcheck_status{")
-                out.write(label)
-                out.write(",healthcheck_status=\"\(state.rawValue)\"} ")
-                out.write(check.status == state ? "1\n" : "0\n")
-            }
-        }
-
-        family(&out, "healthcheck_duration_seconds", "gauge", "How long the last run took.", unit: "seconds", om: om)
-        for (check, label) in zip(snapshot.checks, labels) {
-            if let last = check.last { sample(&out, "healthcheck_duration_seconds", label, last.duration) }
-        }
-
-        family(
-            &out,
-            "healthcheck_last_run_timestamp_seconds",
-            "gauge",
-            "When the last run finished.",
-            unit: "seconds",
-            om: om
-        )
-        for (check, label) in zip(snapshot.checks, labels) {
-            if let last = check.last { sample(&out, "healthcheck_last_run_timestamp_seconds", label, last.finished) }
-        }
-
-        family(
-            &out,
-            "healthcheck_last_success_timestamp_seconds",
-            "gauge",
-            "When the last passing or warning run finished.",
-            unit: "seconds",
-            om: om
-        )
-        for (check, label) in zip(snapshot.checks, labels) {
-            if let time = check.lastSuccess { sample(&out, "healthcheck_last_success_timestamp_seconds", label, time) }
-        }
-
-        counterFamily(&out, "healthcheck_runs", "Runs since the check was registered.", om: om)
-        for (check, label) in zip(snapshot.checks, labels) {
-            sample(&out, "healthcheck_runs_total", label, Double(check.runs))
-            if om { sample(&out, "healthcheck_runs_created", label, check.created) }
-        }
-
-        // Like failures by reason, a check's series appears with its first skipped run: a lean default.
-        counterFamily(
-            &out,
-            "healthcheck_skipped_runs",
-            "Runs that did not start within the check's timeout because the scheduler was saturated.",
-            om: om
-        )
-        for (check, label) in zip(snapshot.checks, labels) where check.skipped > 0 {
-            sample(&out, "healthcheck_skipped_runs_total", label, Double(check.skipped))
-            if om { sample(&out, "healthcheck_skipped_runs_created", label, check.created) }
-        }
-
-        counterFamily(&out, "healthcheck_failures", "Failed runs, by reason.", om: om)
-        for (check, label) in zip(snapshot.checks, labels) where !check.failures.isEmpty {
-            for (reason, count) in check.failures.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-                var reasonLabel = ByteWriter()
-                reasonLabel.write(label)
-                reasonLabel.write(",reason=\"")
-                reasonLabel.write(labelValue: reason.rawValue)
-                reasonLabel.write("\"")
-                sample(&out, "healthcheck_failures_total", reasonLabel.bytes, Double(count))
-                if om { sample(&out, "healthcheck_failures_created", reasonLabel.bytes, check.created) }
-            }
-        }
-
-        // Opt-in (`metrics.latency_buckets`): each bucket is a series.
-        if snapshot.checks.contains(where: { $0.histogram != nil }) {
+        case .interval:
+            family(
+                &out,
+                "healthcheck_interval_seconds",
+                "gauge",
+                "The configured time between runs.",
+                unit: "seconds",
+                om: om
+            )
+        case .success:
+            family(&out, "healthcheck_success", "gauge", "1 while the check passes or warns, 0 while it fails.", om: om)
+        case .status:
+            family(
+                &out,
+                "healthcheck_status",
+                om ? "stateset" : "gauge",
+                "The reported status of the check; exactly one state is 1.",
+                om: om
+            )
+        case .duration:
+            family(
+                &out,
+                "healthcheck_duration_seconds",
+                "gauge",
+                "How long the last run took.",
+                unit: "seconds",
+                om: om
+            )
+        case .lastRun:
+            family(
+                &out,
+                "healthcheck_last_run_timestamp_seconds",
+                "gauge",
+                "When the last run finished.",
+                unit: "seconds",
+                om: om
+            )
+        case .lastSuccess:
+            family(
+                &out,
+                "healthcheck_last_success_timestamp_seconds",
+                "gauge",
+                "When the last passing or warning run finished.",
+                unit: "seconds",
+                om: om
+            )
+        case .runs:
+            counterFamily(&out, "healthcheck_runs", "Runs since the check was registered.", om: om)
+        case .skipped:
+            counterFamily(
+                &out,
+                "healthcheck_skipped_runs",
+                "Runs that did not start within the check's timeout because the scheduler was saturated.",
+                om: om
+            )
+        case .failures:
+            counterFamily(&out, "healthcheck_failures", "Failed runs, by reason.", om: om)
+        case .latency:
             family(
                 &out,
                 "healthcheck_latency_seconds",
@@ -149,35 +139,104 @@ public enum MetricsRenderer {
                 unit: "seconds",
                 om: om
             )
-            for (check, label) in zip(snapshot.checks, labels) {
-                guard let latency = check.histogram else { continue }
-                histogram(&out, "healthcheck_latency_seconds", label, latency)
-                if om { sample(&out, "healthcheck_latency_seconds_created", label, check.created) }
-            }
-        }
-
-        // Observations that declare a metric (a certificate's expiry, say): one gauge family each, in
-        // the order they first appear, with one series per check.
-        var exported: [(metric: ExportedMetric, samples: [([UInt8], Double)])] = []
-        for (check, label) in zip(snapshot.checks, labels) {
-            var seen: Set<String> = []
-            for observation in check.last?.outcome.observations ?? [] {
-                // One series per check and metric: a second observation of the same metric is dropped.
-                guard let metric = observation.metric, seen.insert(metric.name).inserted else { continue }
-                if let index = exported.firstIndex(where: { $0.metric.name == metric.name }) {
-                    exported[index].samples.append((label, observation.value))
-                } else {
-                    exported.append((metric, [(label, observation.value)]))
-                }
-            }
-        }
-        for (metric, samples) in exported {
+        case .exported(let metric):
             family(&out, metric.name, "gauge", metric.help, unit: metric.unit, om: om)
-            for (label, value) in samples { sample(&out, metric.name, label, value) }
         }
-
-        renderExporter(&out, snapshot, build: build, om: om)
         return out.bytes
+    }
+
+    private static let stateLabels: [(CheckStatus, [UInt8])] = CheckStatus.allCases.map {
+        ($0, Array(",healthcheck_status=\"\($0.rawValue)\"} ".utf8))
+    }
+
+    /// Every line of one check, family by family.
+    static func renderSeries(_ check: CheckSnapshot, format: MetricsFormat) -> CheckSeries {
+        let om = format == .openMetrics
+        var out = ByteWriter(capacity: om ? 1280 : 1024)
+        var ends: [Int] = []
+        ends.reserveCapacity(CheckFamily.fixed.count + 1)
+        // `check="…",type="…"` and the check's own labels in name order: every series of a check has them.
+        var labelWriter = ByteWriter(capacity: 64)
+        labelWriter.write("check=\"")
+        labelWriter.write(labelValue: check.name)
+        labelWriter.write("\",type=\"")
+        labelWriter.write(labelValue: check.type)
+        labelWriter.write("\"")
+        for (name, value) in check.labels.sorted(by: { $0.key < $1.key }) {
+            labelWriter.write(",")
+            labelWriter.write(name)
+            labelWriter.write("=\"")
+            labelWriter.write(labelValue: value)
+            labelWriter.write("\"")
+        }
+        let label = labelWriter.bytes
+
+        out.write("healthcheck_info{")
+        out.write(label)
+        out.write(check.critical ? ",critical=\"true\"} 1\n" : ",critical=\"false\"} 1\n")
+        ends.append(out.count)
+
+        sample(&out, "healthcheck_interval_seconds", label, check.interval.inSeconds)
+        ends.append(out.count)
+
+        sample(&out, "healthcheck_success", label, check.status == .fail ? 0 : 1)
+        ends.append(out.count)
+
+        for (state, stateLabel) in stateLabels {
+            out.write("healthcheck_status{")
+            out.write(label)
+            out.write(stateLabel)
+            out.write(check.status == state ? "1\n" : "0\n")
+        }
+        ends.append(out.count)
+
+        if let last = check.last { sample(&out, "healthcheck_duration_seconds", label, last.duration) }
+        ends.append(out.count)
+        if let last = check.last { sample(&out, "healthcheck_last_run_timestamp_seconds", label, last.finished) }
+        ends.append(out.count)
+        if let time = check.lastSuccess { sample(&out, "healthcheck_last_success_timestamp_seconds", label, time) }
+        ends.append(out.count)
+
+        sample(&out, "healthcheck_runs_total", label, Double(check.runs))
+        if om { sample(&out, "healthcheck_runs_created", label, check.created) }
+        ends.append(out.count)
+
+        // Like failures by reason, a check's series appears with its first skipped run: a lean default.
+        if check.skipped > 0 {
+            sample(&out, "healthcheck_skipped_runs_total", label, Double(check.skipped))
+            if om { sample(&out, "healthcheck_skipped_runs_created", label, check.created) }
+        }
+        ends.append(out.count)
+
+        for (reason, count) in check.failures.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            var reasonLabel = ByteWriter(capacity: label.count + 32)
+            reasonLabel.write(label)
+            reasonLabel.write(",reason=\"")
+            reasonLabel.write(labelValue: reason.rawValue)
+            reasonLabel.write("\"")
+            sample(&out, "healthcheck_failures_total", reasonLabel.bytes, Double(count))
+            if om { sample(&out, "healthcheck_failures_created", reasonLabel.bytes, check.created) }
+        }
+        ends.append(out.count)
+
+        // Opt-in (`metrics.latency_buckets`): each bucket is a series.
+        if let latency = check.histogram {
+            histogram(&out, "healthcheck_latency_seconds", label, latency)
+            if om { sample(&out, "healthcheck_latency_seconds_created", label, check.created) }
+        }
+        ends.append(out.count)
+
+        // One series per check and declared metric: a second observation of the same metric is dropped.
+        var exported: [ExportedMetric] = []
+        for observation in check.last?.outcome.observations ?? [] {
+            guard let metric = observation.metric, !exported.contains(where: { $0.name == metric.name }) else {
+                continue
+            }
+            sample(&out, metric.name, label, observation.value)
+            exported.append(metric)
+            ends.append(out.count)
+        }
+        return CheckSeries(bytes: out.bytes, ends: ends, exported: exported)
     }
 
     /// The live process metrics and, for OpenMetrics, the closing `# EOF`.
@@ -216,7 +275,10 @@ public enum MetricsRenderer {
         return out.bytes
     }
 
-    private static func renderExporter(_ out: inout ByteWriter, _ snapshot: Snapshot, build: BuildInfo, om: Bool) {
+    /// The exporter's own metrics: build, health, reloads and the scheduler.
+    package static func renderExporter(_ snapshot: Snapshot, build: BuildInfo, format: MetricsFormat) -> [UInt8] {
+        let om = format == .openMetrics
+        var out = ByteWriter(capacity: 2048)
         family(
             &out,
             om ? "vitals_build" : "vitals_build_info",
@@ -266,6 +328,7 @@ public enum MetricsRenderer {
             om: om
         )
         histogram(&out, "vitals_scheduler_lateness_seconds", [], snapshot.scheduler.lateness)
+        return out.bytes
     }
 
     /// The `_bucket`, `_count` and `_sum` samples of one histogram series.
@@ -287,7 +350,9 @@ public enum MetricsRenderer {
                 out.write(labels)
                 out.write(",")
             }
-            out.write("le=\"\(bound)\"} ")
+            out.write("le=\"")
+            out.write(bound)
+            out.write("\"} ")
             out.write(number: cumulative)
             out.write("\n")
         }

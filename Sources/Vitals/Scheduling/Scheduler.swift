@@ -182,6 +182,9 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
     }
 
     /// - Returns: the runs to start, and how many runs are under way with them.
+    // Specialised for the daemon's clock: unspecialised, every heap operation on an entry of unknown
+    // size boxes it (about 26 allocations per due check, BENCHMARKS.md).
+    @_specialize(where C == ContinuousClock)
     private func takeDueJobs(now: C.Instant) -> (starts: [Start], inFlight: Int) {
         var skipped: [CheckSlot] = []
         let (starts, inFlight) = state.withLock { state in
@@ -234,6 +237,7 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
     /// Puts the job back at its next phase point after both `due` and `now`, skipping
     /// missed slots rather than running them in a burst.
     @discardableResult
+    @_specialize(where C == ContinuousClock)
     private func reschedule(_ job: Job, after due: C.Instant, now: C.Instant, in state: inout State) -> C.Instant {
         let interval = job.slot.definition.policy.interval
         let reference = max(due, now)

@@ -46,63 +46,111 @@ public struct ReloadStatus: Sendable, Equatable {
 }
 
 /// One check in a ``Snapshot``.
+///
+/// Its fields live in one immutable object, so copying a snapshot of 10,000 checks (every
+/// `/metrics` and `/health` request, the readiness status) costs one reference count per check.
 public struct CheckSnapshot: Sendable, Equatable {
-    /// The unique name, used as the `check` label.
-    public let name: String
-    /// The type, used as the `type` label, e.g. `http`.
-    public let type: String
-    /// Whether a failure of this check fails `/health`.
-    public let critical: Bool
-    /// Tags that select the check in `/health/{tag}`.
-    public let tags: [String]
-    /// How often the check runs (in scheduled mode).
-    public let interval: Duration
-    /// The reported status, after thresholds; `fail` until the first run.
-    public let status: CheckStatus
-    /// The message of the last run (with a note while a threshold holds the status), or `pending`.
-    public let output: String
-    /// The last run, if any.
-    public let last: CheckResult?
-    /// When the last passing or warning run finished, in Unix seconds.
-    public let lastSuccess: Double?
-    /// When the result is due to be replaced, in Unix seconds.
-    public let expires: Double?
-    /// When the check was registered, in Unix seconds.
-    public let created: Double
-    /// Runs since registration.
-    public let runs: UInt64
-    /// Failed runs by reason.
-    public let failures: [FailureReason: UInt64]
-    /// Labels added to every series of the check on `/metrics`.
-    public let labels: [String: String]
-    /// Durations of all runs, when the check's policy has latency buckets.
-    public let histogram: LatencyHistogram?
-    /// The last runs, oldest first (at most 100).
-    public let history: [HistoryEntry]
-    /// The last changes of the reported status, oldest first.
-    public let changes: [StatusChange]
-    /// Runs that did not start within the timeout, because the scheduler was saturated.
-    public let skipped: UInt64
+    private final class Storage: Sendable {
+        let name: String
+        let type: String
+        let critical: Bool
+        let tags: [String]
+        let interval: Duration
+        let labels: [String: String]
+        let status: CheckStatus
+        let output: String
+        let last: CheckResult?
+        let lastSuccess: Double?
+        let expires: Double?
+        let created: Double
+        let runs: UInt64
+        let skipped: UInt64
+        let failures: [FailureReason: UInt64]
+        let histogram: LatencyHistogram?
+        // The record's rings, shared copy-on-write: a snapshot costs no copy of the history until
+        // the next run, and only the pages that show the history put it in order.
+        let history: RingBuffer<HistoryEntry>
+        let changes: RingBuffer<StatusChange>
+        /// This check's `/metrics` lines, rendered at most once per format for this result.
+        let series = SeriesCache()
+
+        init(definition: CheckDefinition, record: CheckRecord) {
+            name = definition.name
+            type = definition.type
+            critical = definition.policy.critical
+            tags = definition.policy.tags
+            interval = definition.policy.interval
+            labels = definition.policy.labels
+            status = record.status
+            output = record.output
+            last = record.last
+            lastSuccess = record.lastSuccess
+            expires = record.expires
+            created = record.created
+            runs = record.runs
+            skipped = record.skipped
+            failures = record.failures
+            histogram = record.histogram
+            history = record.history
+            changes = record.changes
+        }
+    }
+
+    private let storage: Storage
 
     init(definition: CheckDefinition, record: CheckRecord) {
-        name = definition.name
-        type = definition.type
-        critical = definition.policy.critical
-        tags = definition.policy.tags
-        interval = definition.policy.interval
-        labels = definition.policy.labels
-        status = record.status
-        output = record.output
-        last = record.last
-        lastSuccess = record.lastSuccess
-        expires = record.expires
-        created = record.created
-        runs = record.runs
-        skipped = record.skipped
-        failures = record.failures
-        histogram = record.histogram
-        history = record.history.elements
-        changes = record.changes.elements
+        storage = Storage(definition: definition, record: record)
+    }
+
+    /// The unique name, used as the `check` label.
+    public var name: String { storage.name }
+    /// The type, used as the `type` label, e.g. `http`.
+    public var type: String { storage.type }
+    /// Whether a failure of this check fails `/health`.
+    public var critical: Bool { storage.critical }
+    /// Tags that select the check in `/health/{tag}`.
+    public var tags: [String] { storage.tags }
+    /// How often the check runs (in scheduled mode).
+    public var interval: Duration { storage.interval }
+    /// The reported status, after thresholds; `fail` until the first run.
+    public var status: CheckStatus { storage.status }
+    /// The message of the last run (with a note while a threshold holds the status), or `pending`.
+    public var output: String { storage.output }
+    /// The last run, if any.
+    public var last: CheckResult? { storage.last }
+    /// When the last passing or warning run finished, in Unix seconds.
+    public var lastSuccess: Double? { storage.lastSuccess }
+    /// When the result is due to be replaced, in Unix seconds.
+    public var expires: Double? { storage.expires }
+    /// When the check was registered, in Unix seconds.
+    public var created: Double { storage.created }
+    /// Runs since registration.
+    public var runs: UInt64 { storage.runs }
+    /// Failed runs by reason.
+    public var failures: [FailureReason: UInt64] { storage.failures }
+    /// Labels added to every series of the check on `/metrics`.
+    public var labels: [String: String] { storage.labels }
+    /// Durations of all runs, when the check's policy has latency buckets.
+    public var histogram: LatencyHistogram? { storage.histogram }
+    /// The last runs, oldest first (at most 100).
+    public var history: [HistoryEntry] { storage.history.elements }
+    /// The last changes of the reported status, oldest first.
+    public var changes: [StatusChange] { storage.changes.elements }
+    /// Runs that did not start within the timeout, because the scheduler was saturated.
+    public var skipped: UInt64 { storage.skipped }
+
+    var seriesCache: SeriesCache { storage.series }
+
+    /// Whether both hold the same check state (the cached `/metrics` lines aside).
+    public static func == (lhs: CheckSnapshot, rhs: CheckSnapshot) -> Bool {
+        lhs.storage === rhs.storage
+            || (lhs.name == rhs.name && lhs.type == rhs.type && lhs.critical == rhs.critical
+                && lhs.tags == rhs.tags && lhs.interval == rhs.interval && lhs.labels == rhs.labels
+                && lhs.status == rhs.status && lhs.output == rhs.output && lhs.last == rhs.last
+                && lhs.lastSuccess == rhs.lastSuccess && lhs.expires == rhs.expires && lhs.created == rhs.created
+                && lhs.runs == rhs.runs && lhs.skipped == rhs.skipped && lhs.failures == rhs.failures
+                && lhs.histogram == rhs.histogram && lhs.storage.history == rhs.storage.history
+                && lhs.storage.changes == rhs.storage.changes)
     }
 }
 

@@ -1,0 +1,168 @@
+import CZlib
+import NIOCore
+import Testing
+import Vitals
+import VitalsTesting
+
+@testable import VitalsHTTP
+
+/// A small deterministic generator, so that a failing sequence can be replayed from its seed.
+private struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Inflates a complete gzip member with zlib, which also checks the trailer's CRC-32 and length.
+private func gunzip(_ bytes: [UInt8]) -> [UInt8]? {
+    var input = bytes
+    var stream = z_stream()
+    guard inflateInit2_(&stream, 16 + 15, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return nil }
+    defer { inflateEnd(&stream) }
+    var output = [UInt8](repeating: 0, count: 1 << 20)
+    let status = input.withUnsafeMutableBufferPointer { inputBuffer in
+        output.withUnsafeMutableBufferPointer { outputBuffer in
+            stream.next_in = inputBuffer.baseAddress
+            stream.avail_in = UInt32(inputBuffer.count)
+            stream.next_out = outputBuffer.baseAddress
+            stream.avail_out = UInt32(outputBuffer.count)
+            return inflate(&stream, Z_FINISH)
+        }
+    }
+    guard status == Z_STREAM_END else { return nil }
+    return Array(output[..<Int(stream.total_out)])
+}
+
+/// The gzip body `/metrics` sends for `document`, closed by an empty final segment instead of the
+/// live process tail.
+private func gzipBody(_ document: DeflatedMetrics.Document) throws -> [UInt8] {
+    let end = try #require(Gzip.segment([], final: true))
+    var body = Gzip.header
+    for segment in document.segments + [end.deflated] { body += Array(segment.readableBytesView) }
+    return body + Gzip.trailer(Gzip.combine(document.whole, end))
+}
+
+/// Where a buffer's bytes live: equal for a segment served from the cache, different for a new one.
+private func address(_ buffer: ByteBuffer) -> UInt? {
+    buffer.withUnsafeReadableBytes { $0.baseAddress.map { UInt(bitPattern: $0) } }
+}
+
+@Suite struct DeflatedMetricsTests {
+    private let build = BuildInfo(version: "test", revision: "r", swiftVersion: "6")
+    private let reasons: [FailureReason] = [.timeout, .refused, .status, .error]
+
+    private func definitions(_ names: some Sequence<Int>, using random: inout SplitMix64) -> [CheckDefinition] {
+        names.map { index in
+            var labels: [String: String] = [:]
+            if Bool.random(using: &random) { labels["team"] = ["db", "web", "a\"b\\c"].randomElement(using: &random) }
+            let policy = CheckPolicy(
+                interval: .seconds(Int.random(in: 1...60, using: &random)),
+                critical: Bool.random(using: &random),
+                labels: labels,
+                latencyBuckets: Int.random(in: 0..<5, using: &random) == 0 ? [0.01, 0.1, 1] : []
+            )
+            return CheckDefinition(name: "check_\(index)", type: "test", policy: policy, check: FixedCheck(.pass("")))
+        }
+    }
+
+    private func randomResult(finished: Double, using random: inout SplitMix64) -> CheckResult {
+        var observations: [Observation] = []
+        if Int.random(in: 0..<4, using: &random) == 0 {
+            observations.append(
+                Observation("expiry", Double(Int.random(in: 1...3, using: &random)), metric: .certificateExpiry)
+            )
+        }
+        let outcome: CheckOutcome
+        switch Int.random(in: 0..<3, using: &random) {
+        case 0: outcome = .pass("ok", observations: observations)
+        case 1: outcome = .warn("slow", observations: observations)
+        default:
+            outcome = CheckOutcome(
+                status: .fail,
+                message: "down",
+                reason: reasons.randomElement(using: &random),
+                observations: observations
+            )
+        }
+        // Durations repeat, so that a run often leaves its check's lines unchanged.
+        let duration = [0.001, 0.25, 2.5].randomElement(using: &random) ?? 0.001
+        return CheckResult(outcome: outcome, finished: finished, duration: duration)
+    }
+
+    /// After any sequence of changes the per-family cached document, inflated, equals a full render in
+    /// which every check is rendered afresh — in both formats.
+    @Test(arguments: [1, 2, 3, 4, 5, 6, 7, 8] as [UInt64])
+    func theCachedDocumentEqualsAFullRenderAfterAnyChanges(seed: UInt64) throws {
+        var random = SplitMix64(state: seed)
+        let store = ResultStore(wallClock: WallClock { 1_700_000_000 })
+        var names = Array(0..<Int.random(in: 1...40, using: &random))
+        store.replace(with: definitions(names, using: &random))
+        let deflated = DeflatedMetrics()
+        var time = 1_700_000_000.0
+        for step in 0..<60 {
+            let slots = store.slots
+            switch Int.random(in: 0..<20, using: &random) {
+            case 0:
+                // Checks come and go; others keep their state.
+                names = names.filter { _ in Int.random(in: 0..<4, using: &random) > 0 }
+                names += (0..<Int.random(in: 0...3, using: &random)).map { _ in Int.random(in: 0..<60, using: &random) }
+                store.replace(with: definitions(Set(names).sorted(), using: &random))
+            case 1:
+                if let slot = slots.randomElement(using: &random) { store.recordSkipped(slot) }
+            case 2:
+                store.recordReload(successful: Bool.random(using: &random))
+            default:
+                for _ in 0..<Int.random(in: 0...5, using: &random) {
+                    guard let slot = slots.randomElement(using: &random) else { break }
+                    time += [0, 1, 0.5].randomElement(using: &random) ?? 0
+                    store.record(randomResult(finished: time, using: &random), for: slot, expires: nil)
+                }
+            }
+            let snapshot = store.snapshot()
+            for format in [MetricsFormat.openMetrics, .prometheusText] {
+                let document = try #require(deflated.document(snapshot, build: build, format: format))
+                let inflated = try #require(gunzip(try gzipBody(document)), "seed \(seed) step \(step)")
+                let expected = MetricsRenderer.renderChecksWithoutCache(snapshot, build: build, format: format)
+                #expect(
+                    inflated == expected,
+                    "seed \(seed) step \(step) \(format): \(String(decoding: inflated, as: UTF8.self))"
+                )
+                #expect(MetricsRenderer.renderChecks(snapshot, build: build, format: format) == expected)
+            }
+        }
+    }
+
+    @Test func anUnchangedSnapshotReusesTheDocumentAndOneRunRedeflatesOnlyWhatChanged() throws {
+        // Enough checks that every family outgrows zlib's window and gets a segment of its own.
+        var random = SplitMix64(state: 42)
+        let store = ResultStore(wallClock: WallClock { 1_700_000_000 })
+        store.replace(
+            with: definitions(0..<1000, using: &random).map {
+                CheckDefinition(name: $0.name, type: $0.type, policy: CheckPolicy(), check: $0.check)
+            }
+        )
+        for slot in store.slots {
+            store.record(CheckResult(outcome: .pass("ok"), finished: 1, duration: 0.5), for: slot, expires: nil)
+        }
+        let deflated = DeflatedMetrics()
+        let first = try #require(deflated.document(store.snapshot(), build: build, format: .openMetrics))
+        let again = try #require(deflated.document(store.snapshot(), build: build, format: .openMetrics))
+        #expect(deflated.buildCount == 1)
+        #expect(again.segments.map(address) == first.segments.map(address))
+
+        // One more passing run moves its duration, timestamps and run count only.
+        let slot = try #require(store.slots.first)
+        store.record(CheckResult(outcome: .pass("ok"), finished: 2, duration: 0.25), for: slot, expires: nil)
+        let next = try #require(deflated.document(store.snapshot(), build: build, format: .openMetrics))
+        #expect(deflated.buildCount == 2)
+        // Each of those four families is larger than zlib's window, so it has a segment of its own.
+        try #require(next.segments.count == first.segments.count)
+        let changed = zip(first.segments, next.segments).filter { address($0) != address($1) }.count
+        #expect(changed == 4 + 1)  // + the exporter's own metrics, deflated every time
+    }
+}
