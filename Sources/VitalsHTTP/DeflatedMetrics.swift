@@ -19,7 +19,7 @@ final class DeflatedMetrics: Sendable {
 
     private struct State {
         var document: Document?
-        var names: [String] = []
+        var generation: UInt64 = 0
         var series: [CheckSeries] = []
         var segments: [[CheckFamily]: Gzip.Segment] = [:]
     }
@@ -51,44 +51,73 @@ final class DeflatedMetrics: Sendable {
         build: BuildInfo,
         format: MetricsFormat
     ) -> Document? {
-        let series = snapshot.checks.map { $0.series(format) }
-        let names = snapshot.checks.map { $0.name }
-        // The families whose bytes may differ from the cached segments: all of them (`nil`) when the
-        // set of checks changed, else those in which a re-rendered check's lines changed.
-        var dirty: Set<CheckFamily>? = []
-        if names == state.names {
-            for (old, new) in zip(state.series, series) where old !== new {
-                for family in CheckFamily.fixed + (old.exported + new.exported).map(CheckFamily.exported)
-                where old.lines(of: family) != new.lines(of: family) {
-                    dirty?.insert(family)
-                }
+        // One pass over the checks (10,000 objects do not fit in the cache; each pass costs misses):
+        // their series, the families of the document, and the families whose bytes may differ from the
+        // cached segments — all of them (`nil`) when the set of checks changed, else those in which a
+        // re-rendered check's lines changed.
+        let sameChecks =
+            snapshot.generation != 0 && snapshot.generation == state.generation
+            && state.series.count == snapshot.checks.count
+        var dirty: Set<CheckFamily>? = sameChecks ? [] : nil
+        var familySet = MetricsRenderer.FamilySet()
+        var series: [CheckSeries] = []
+        series.reserveCapacity(snapshot.checks.count)
+        for (index, check) in snapshot.checks.enumerated() {
+            let new = check.series(format)
+            series.append(new)
+            familySet.add(new)
+            guard sameChecks else { continue }
+            let old = state.series[index]
+            guard old !== new else { continue }
+            for family in CheckFamily.fixed + (old.exported + new.exported).map(CheckFamily.exported)
+            where old.lines(of: family) != new.lines(of: family) {
+                dirty?.insert(family)
             }
-        } else {
-            dirty = nil
         }
 
         // A small document is one segment, so that it compresses as well as one stream would; from a
         // few hundred checks on, each family is larger than zlib's 32 kB window and gets its own.
-        let families = MetricsRenderer.families(of: series)
+        let families = familySet.families
         let groups = series.count < 300 ? [families] : families.map { [$0] }
+
+        // The stale segments are deflated side by side in a second pass over the checks.
+        var deflaters: [(group: Int, deflater: Gzip.Deflater)] = []
+        for (index, group) in groups.enumerated()
+        where state.segments[group] == nil || group.contains(where: { dirty?.contains($0) != false }) {
+            guard let deflater = Gzip.Deflater() else { return nil }
+            deflaters.append((index, deflater))
+        }
+        for (group, deflater) in deflaters where groups[group].count > 1 {
+            // A shared segment holds whole families, one after the other.
+            for family in groups[group] {
+                let header = MetricsRenderer.header(family, format: format)
+                deflater.write(header, range: header.indices)
+                for check in series { deflater.write(check.bytes, range: check.range(of: family)) }
+            }
+        }
+        let single = deflaters.filter { groups[$0.group].count == 1 }
+        for (group, deflater) in single {
+            let header = MetricsRenderer.header(groups[group][0], format: format)
+            deflater.write(header, range: header.indices)
+        }
+        if !single.isEmpty {
+            for check in series {
+                for (group, deflater) in single {
+                    deflater.write(check.bytes, range: check.range(of: groups[group][0]))
+                }
+            }
+        }
+        var fresh: [Int: Gzip.Segment] = [:]
+        for (group, deflater) in deflaters {
+            guard let segment = deflater.finish(final: false) else { return nil }
+            fresh[group] = segment
+        }
 
         var cached: [[CheckFamily]: Gzip.Segment] = [:]
         var segments: [ByteBuffer] = []
         var whole = Gzip.Segment.empty
-        for group in groups {
-            var segment = state.segments[group]
-            if segment == nil || group.contains(where: { dirty?.contains($0) != false }) {
-                guard let deflater = Gzip.Deflater() else { return nil }
-                for family in group {
-                    let header = MetricsRenderer.header(family, format: format)
-                    deflater.write(header, range: header.indices)
-                    for index in series.indices {
-                        deflater.write(series[index].bytes, range: series[index].range(of: family))
-                    }
-                }
-                segment = deflater.finish(final: false)
-            }
-            guard let segment else { return nil }
+        for (index, group) in groups.enumerated() {
+            guard let segment = fresh[index] ?? state.segments[group] else { return nil }
             cached[group] = segment
             segments.append(segment.deflated)
             whole = Gzip.combine(whole, segment)
@@ -104,7 +133,7 @@ final class DeflatedMetrics: Sendable {
         whole = Gzip.combine(whole, exporter)
 
         let document = Document(version: snapshot.version, segments: segments, whole: whole)
-        state = State(document: document, names: names, series: series, segments: cached)
+        state = State(document: document, generation: snapshot.generation, series: series, segments: cached)
         return document
     }
 }

@@ -10,7 +10,13 @@ final class PrometheusServer: Sendable {
     var url: String { "http://127.0.0.1:\(process.port)" }
 
     /// `scrapeConfigs` is the YAML list under `scrape_configs:`, indented by two spaces.
-    init(scrapeConfigs: String, ruleFiles: [String] = [], in directory: TemporaryDirectory) async throws {
+    /// `features` are passed as `--enable-feature`, e.g. `native-histograms`.
+    init(
+        scrapeConfigs: String,
+        ruleFiles: [String] = [],
+        features: [String] = [],
+        in directory: TemporaryDirectory
+    ) async throws {
         let rules = ruleFiles.map { "\"\($0)\"" }.joined(separator: ", ")
         let config = try directory.write(
             "prometheus-\(UUID().uuidString).yml",
@@ -28,7 +34,7 @@ final class PrometheusServer: Sendable {
             [
                 "--config.file", config, "--storage.tsdb.path", directory.path + "/tsdb-\(UUID().uuidString)",
                 "--web.listen-address", "127.0.0.1:0", "--log.level", "info",
-            ],
+            ] + features.map { "--enable-feature=\($0)" },
             portAfter: "msg=\"Listening on\" address",
             what: "prometheus"
         )
@@ -36,6 +42,11 @@ final class PrometheusServer: Sendable {
 
     /// The label sets an instant query returns.
     func query(_ expression: String) async throws -> [[String: String]] {
+        try await queryResults(expression).map { $0["metric"] as? [String: String] ?? [:] }
+    }
+
+    /// The results of an instant query as Prometheus sends them: `metric` and `value` or `histogram`.
+    func queryResults(_ expression: String) async throws -> [[String: Any]] {
         var components = URLComponents(string: url + "/api/v1/query")
         components?.queryItems = [URLQueryItem(name: "query", value: expression)]
         let request = HTTPClientRequest(url: components?.url?.absoluteString ?? "")
@@ -45,7 +56,7 @@ final class PrometheusServer: Sendable {
         guard json?["status"] as? String == "success", let data = json?["data"] as? [String: Any],
             let result = data["result"] as? [[String: Any]]
         else { throw TimedOut(what: "an answer to \(expression): \(body)") }
-        return result.map { $0["metric"] as? [String: String] ?? [:] }
+        return result
     }
 
     /// Polls until `expression` returns a series (Prometheus answers 503 while it starts).

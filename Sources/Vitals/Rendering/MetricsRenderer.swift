@@ -47,15 +47,30 @@ public enum MetricsRenderer {
     /// The families of a document of `series`, in order: the fixed ones (the latency histogram only
     /// when a check has one), then the declared ones in the order they first appear.
     package static func families(of series: [CheckSeries]) -> [CheckFamily] {
-        var families = CheckFamily.fixed
-        if !series.contains(where: { !$0.range(of: .latency).isEmpty }) { families.removeLast() }
+        var families = FamilySet()
+        for check in series { families.add(check) }
+        return families.families
+    }
+
+    /// The families of a document, collected check by check.
+    package struct FamilySet {
+        private var latency = false
+        private var exported: [ExportedMetric] = []
         // Keyed by name: two checks declaring one name share its family (the first one's help).
-        var exported: [ExportedMetric] = []
-        var seen: Set<String> = []
-        for check in series {
+        private var seen: Set<String> = []
+
+        package init() {}
+
+        package mutating func add(_ check: CheckSeries) {
+            if !latency, !check.range(of: .latency).isEmpty { latency = true }
             for metric in check.exported where seen.insert(metric.name).inserted { exported.append(metric) }
         }
-        return families + exported.map(CheckFamily.exported)
+
+        /// In order: the fixed ones (the latency histogram only when a check has one), then the
+        /// declared ones in the order they first appeared.
+        package var families: [CheckFamily] {
+            (latency ? CheckFamily.fixed : CheckFamily.fixed.dropLast()) + exported.map(CheckFamily.exported)
+        }
     }
 
     /// The `# HELP`, `# TYPE` and (OpenMetrics) `# UNIT` lines of `family`.

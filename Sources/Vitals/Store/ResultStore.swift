@@ -11,6 +11,8 @@ public final class ResultStore: Sendable {
         var reload: ReloadStatus
         var snapshot: Snapshot?
         var scheduler = SchedulerStatistics()
+        /// Moves on every ``replace(with:)``.
+        var generation: UInt64 = 1
     }
 
     private let state: Mutex<State>
@@ -57,6 +59,7 @@ public final class ResultStore: Sendable {
             slots.sort { $0.name < $1.name }
             state.slots = slots
             state.byName = byName
+            state.generation += 1
             return slots
         }
         changes.add(1, ordering: .releasing)
@@ -111,12 +114,15 @@ public final class ResultStore: Sendable {
         // Read the version before the data: if a change lands while building, the
         // snapshot is labelled older than its content and is simply rebuilt next time.
         let version = self.version
-        let (slots, reload, scheduler, cached) = state.withLock { ($0.slots, $0.reload, $0.scheduler, $0.snapshot) }
+        let (slots, generation, reload, scheduler, cached) = state.withLock {
+            ($0.slots, $0.generation, $0.reload, $0.scheduler, $0.snapshot)
+        }
         if let cached, cached.version == version {
             return cached
         }
         let snapshot = Snapshot(
             version: version,
+            generation: generation,
             checks: slots.map { $0.snapshot() },
             reload: reload,
             scheduler: scheduler

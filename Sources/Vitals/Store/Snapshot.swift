@@ -11,8 +11,19 @@ public struct Snapshot: Sendable {
     /// How the scheduler keeps up.
     public let scheduler: SchedulerStatistics
 
-    init(version: UInt64, checks: [CheckSnapshot], reload: ReloadStatus, scheduler: SchedulerStatistics = .init()) {
+    /// Moves when the set of checks is replaced: equal generations mean the same checks in the same
+    /// order (their results may differ).
+    package let generation: UInt64
+
+    init(
+        version: UInt64,
+        generation: UInt64 = 0,
+        checks: [CheckSnapshot],
+        reload: ReloadStatus,
+        scheduler: SchedulerStatistics = .init()
+    ) {
         self.version = version
+        self.generation = generation
         self.checks = checks
         self.reload = reload
         self.scheduler = scheduler
@@ -21,7 +32,8 @@ public struct Snapshot: Sendable {
 
     /// The same snapshot with only `checks` (for output limited to a tag).
     public func restricted(to checks: [CheckSnapshot]) -> Snapshot {
-        Snapshot(version: version, checks: checks, reload: reload, scheduler: scheduler)
+        // A new generation: the subset is another set of checks.
+        Snapshot(version: version, generation: 0, checks: checks, reload: reload, scheduler: scheduler)
     }
 
     /// The checks that carry `tag`, or `nil` when no check does.
