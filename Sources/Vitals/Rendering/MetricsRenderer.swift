@@ -251,7 +251,8 @@ public enum MetricsRenderer {
             exported.append(metric)
             ends.append(out.count)
         }
-        return CheckSeries(bytes: out.bytes, ends: ends, exported: exported)
+        // Kept until the check's next result: a copy of exactly its size, not the writer's spare room.
+        return CheckSeries(bytes: Array(out.bytes[...]), ends: ends, exported: exported)
     }
 
     /// The live process metrics and, for OpenMetrics, the closing `# EOF`.
