@@ -145,7 +145,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VitalsTests",
-            dependencies: ["Vitals", "VitalsTesting"],
+            dependencies: ["Vitals", "VitalsTesting", "TestPeers"],
             // The golden /metrics files are read and written through #filePath, not as bundle resources.
             exclude: ["Golden"],
             swiftSettings: swiftSettings
@@ -171,7 +171,7 @@ let package = Package(
         .testTarget(
             name: "VitalsHTTPTests",
             dependencies: [
-                "VitalsHTTP", "Vitals", "CZlib", "VitalsTesting",
+                "VitalsHTTP", "Vitals", "CZlib", "VitalsTesting", "TestPeers",
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),

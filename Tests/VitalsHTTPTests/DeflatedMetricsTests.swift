@@ -1,6 +1,7 @@
 import CZlib
 import Foundation
 import NIOCore
+import TestPeers
 import Testing
 import Vitals
 import VitalsTesting
@@ -31,14 +32,6 @@ private func gzipBody(_ document: DeflatedMetrics.Document) -> [UInt8]? {
 /// Where a buffer's bytes live: equal for a segment served from the cache, different for a new one.
 private func address(_ buffer: ByteBuffer) -> UInt? {
     buffer.withUnsafeReadableBytes { $0.baseAddress.map { UInt(bitPattern: $0) } }
-}
-
-/// Runs `body` on a thread of its own: CPU-bound work on the cooperative pool (two threads on a 2-core
-/// machine) would starve the tests that wait for scheduled runs in parallel.
-private func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
-        Thread { continuation.resume(returning: body()) }.start()
-    }
 }
 
 @Suite(.serialized) struct DeflatedMetricsTests {

@@ -14,9 +14,9 @@ struct TLSProbeTests {
 
     @Test(arguments: ["localhost", "127.0.0.1"])
     func passesWhenTheCertificateExpiresAfterWarnDays(serverName: String) async throws {
-        let authority = try TLSTestServer.CertificateAuthority()
+        let authority = try await TLSTestServer.CertificateAuthority()
         let notAfter = now + 30 * Self.day
-        let identity = try authority.issue("leaf", notBefore: now - Self.day, notAfter: notAfter)
+        let identity = try await authority.issue("leaf", notBefore: now - Self.day, notAfter: notAfter)
         let outcome = try await run(probe(serverName: serverName, trustRoots: authority.trustRoots), against: identity)
         #expect(outcome.status == .pass)
         #expect(outcome.message == "certificate for \(serverName) expires in 30 days (\(Self.date(notAfter)))")
@@ -29,9 +29,9 @@ struct TLSProbeTests {
     }
 
     @Test func warnsWhenTheCertificateExpiresWithinWarnDays() async throws {
-        let authority = try TLSTestServer.CertificateAuthority()
+        let authority = try await TLSTestServer.CertificateAuthority()
         let notAfter = now + 10 * Self.day
-        let identity = try authority.issue("leaf", notBefore: now - Self.day, notAfter: notAfter)
+        let identity = try await authority.issue("leaf", notBefore: now - Self.day, notAfter: notAfter)
         let outcome = try await run(probe(trustRoots: authority.trustRoots), against: identity)
         #expect(outcome.status == .warn)
         let expires = "expires in 10 days (\(Self.date(notAfter)))"
@@ -39,9 +39,9 @@ struct TLSProbeTests {
     }
 
     @Test func failsWithExpiryWhenTheCertificateExpiresWithinFailDays() async throws {
-        let authority = try TLSTestServer.CertificateAuthority()
+        let authority = try await TLSTestServer.CertificateAuthority()
         let notAfter = now + 2 * Self.day
-        let identity = try authority.issue("leaf", notBefore: now - Self.day, notAfter: notAfter)
+        let identity = try await authority.issue("leaf", notBefore: now - Self.day, notAfter: notAfter)
         let outcome = try await run(probe(trustRoots: authority.trustRoots), against: identity)
         #expect(outcome.status == .fail)
         #expect(outcome.reason == TLSProbe.expiry)
@@ -51,9 +51,9 @@ struct TLSProbeTests {
     }
 
     @Test func failsWithExpiryWhenVerificationRejectsAnExpiredCertificate() async throws {
-        let authority = try TLSTestServer.CertificateAuthority()
+        let authority = try await TLSTestServer.CertificateAuthority()
         let notAfter = now - 5 * Self.day
-        let identity = try authority.issue("leaf", notBefore: now - 30 * Self.day, notAfter: notAfter)
+        let identity = try await authority.issue("leaf", notBefore: now - 30 * Self.day, notAfter: notAfter)
         let failure = try await failure(of: probe(trustRoots: authority.trustRoots), against: identity)
         #expect(failure.reason == TLSProbe.expiry)
         #expect(failure.detail == "certificate for localhost expired 5 days ago (\(Self.date(notAfter)))")
@@ -66,8 +66,8 @@ struct TLSProbeTests {
     }
 
     @Test func failsWithTLSWhenTheCertificateIsSelfSigned() async throws {
-        let authority = try TLSTestServer.CertificateAuthority()
-        let identity = try authority.selfSigned("self", days: 30)
+        let authority = try await TLSTestServer.CertificateAuthority()
+        let identity = try await authority.selfSigned("self", days: 30)
         let failure = try await failure(of: probe(trustRoots: authority.trustRoots), against: identity)
         #expect(failure.reason == .tls)
         #expect(failure.detail == "TLS handshake failed: certificate verify failed")
@@ -75,8 +75,8 @@ struct TLSProbeTests {
     }
 
     @Test func passesWhenASelfSignedCertificateIsTrusted() async throws {
-        let authority = try TLSTestServer.CertificateAuthority()
-        let identity = try authority.selfSigned("self", days: 30)
+        let authority = try await TLSTestServer.CertificateAuthority()
+        let identity = try await authority.selfSigned("self", days: 30)
         let trusted = try NIOSSLCertificate.fromPEMFile(identity.certificate)
         let outcome = try await run(probe(trustRoots: .certificates(trusted)), against: identity)
         #expect(outcome.status == .pass)
@@ -86,9 +86,9 @@ struct TLSProbeTests {
     // the server name; the probe still requires the name.
     @Test(arguments: ["DNS:localhost,IP:127.0.0.1", "DNS:localhost"])
     func failsWithTLSWhenTheCertificateIsForAnotherName(names: String) async throws {
-        let authority = try TLSTestServer.CertificateAuthority()
+        let authority = try await TLSTestServer.CertificateAuthority()
         let notAfter = now + 30 * Self.day
-        let identity = try authority.issue("leaf", notBefore: now - Self.day, notAfter: notAfter, names: names)
+        let identity = try await authority.issue("leaf", notBefore: now - Self.day, notAfter: notAfter, names: names)
         let probe = probe(serverName: "example.com", trustRoots: authority.trustRoots)
         let failure = try await failure(of: probe, against: identity)
         #expect(failure.reason == .tls)
@@ -97,8 +97,8 @@ struct TLSProbeTests {
 
     @Test(arguments: [("api.example.test", true), ("API.Example.Test.", true), ("a.api.example.test", false)])
     func matchesAWildcardNameWithOneLabel(serverName: String, matches: Bool) async throws {
-        let authority = try TLSTestServer.CertificateAuthority()
-        let identity = try authority.issue(
+        let authority = try await TLSTestServer.CertificateAuthority()
+        let identity = try await authority.issue(
             "leaf",
             notBefore: now - Self.day,
             notAfter: now + 30 * Self.day,

@@ -57,7 +57,7 @@ extension TLSTestServer {
         /// Trusts this authority only.
         var trustRoots: NIOSSLTrustRoots { .file(certificate) }
 
-        init() throws {
+        init() async throws {
             let files = try TestDirectory()
             _ = try files.file("index.txt", "")
             _ = try files.file("serial", "1000\n")
@@ -79,7 +79,7 @@ extension TLSTestServer {
 
                 """
             )
-            try Self.openssl(
+            try await Self.openssl(
                 "req -x509 \(Self.newKey) -keyout ca.key -out ca.pem -subj /CN=Vitals-Test-CA -days 365"
                     + " -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign",
                 in: files.directory
@@ -95,13 +95,13 @@ extension TLSTestServer {
             notBefore: Double,
             notAfter: Double,
             names: String = "DNS:localhost,IP:127.0.0.1"
-        ) throws -> Identity {
-            try Self.openssl(
+        ) async throws -> Identity {
+            try await Self.openssl(
                 "req -new \(Self.newKey) -keyout \(name).key -out \(name).csr -subj /CN=localhost"
                     + " -addext subjectAltName=\(names)",
                 in: files.directory
             )
-            try Self.openssl(
+            try await Self.openssl(
                 "ca -batch -notext -config ca.cnf -cert ca.pem -keyfile ca.key -in \(name).csr -out \(name).pem"
                     + " -startdate \(Self.timestamp(notBefore)) -enddate \(Self.timestamp(notAfter))",
                 in: files.directory
@@ -110,8 +110,8 @@ extension TLSTestServer {
         }
 
         /// Makes a self-signed certificate for `localhost` and 127.0.0.1, valid for `days`.
-        func selfSigned(_ name: String, days: Int) throws -> Identity {
-            try Self.openssl(
+        func selfSigned(_ name: String, days: Int) async throws -> Identity {
+            try await Self.openssl(
                 "req -x509 \(Self.newKey) -keyout \(name).key -out \(name).pem -subj /CN=localhost -days \(days)"
                     + " -addext subjectAltName=DNS:localhost,IP:127.0.0.1",
                 in: files.directory
@@ -121,8 +121,13 @@ extension TLSTestServer {
 
         private static let newKey = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
 
-        /// Runs `openssl` in `directory` with `command` split at spaces (no argument holds one).
-        private static func openssl(_ command: String, in directory: String) throws {
+        /// Runs `openssl` in `directory` with `command` split at spaces (no argument holds one), on a
+        /// thread of its own: waiting for it on the cooperative pool would stall the other tests.
+        private static func openssl(_ command: String, in directory: String) async throws {
+            try await onOwnThread { try opensslBlocking(command, in: directory) }
+        }
+
+        private static func opensslBlocking(_ command: String, in directory: String) throws {
             let arguments = command.split(separator: " ").map(String.init)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
