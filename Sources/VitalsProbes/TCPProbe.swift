@@ -1,5 +1,4 @@
 import NIOCore
-import NIOPosix
 public import Vitals
 
 /// Connects to a TCP port and, optionally, sends a request and matches the reply.
@@ -50,84 +49,26 @@ public struct TCPProbe: HealthCheck {
         }
         let clock = ContinuousClock()
         let start = clock.now
-        let (replies, continuation) = AsyncThrowingStream.makeStream(of: ByteBuffer.self)
-        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ReplyForwarder(continuation))
+        return try await StreamConnection.with(host: host, port: port) { connection in
+            let connectedMessage = "connected in \(ProbeSupport.duration(connection.connectTime))"
+            if let send {
+                try await connection.send(send.utf8)
+            }
+            guard let regex else { return .pass(connectedMessage) }
+            var reply: [UInt8] = []
+            for try await chunk in connection.received {
+                reply.append(contentsOf: chunk.readableBytesView.prefix(Self.replyLimit - reply.count))
+                if String(decoding: reply, as: UTF8.self).contains(regex) {
+                    let matched = ProbeSupport.duration(start.duration(to: clock.now))
+                    return .pass("\(connectedMessage), reply matched in \(matched)")
+                }
+                if reply.count >= Self.replyLimit {
+                    throw CheckFailure(.body, "the first 64 KiB of the reply did not match")
                 }
             }
-        let channel: any Channel
-        do {
-            channel = try await ProbeSupport.cancellableConnect(
-                ProbeSupport.connect(bootstrap, host: host, port: port)
-            )
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch {
-            throw CheckFailure.network(error)
+            try Task.checkCancellation()
+            let got = reply.isEmpty ? "no reply" : "got \"\(ProbeSupport.printable(reply))\""
+            throw CheckFailure(.body, "connection closed before the reply matched (\(got))")
         }
-        let connected = start.duration(to: clock.now)
-        let connectedMessage = "connected in \(ProbeSupport.duration(connected))"
-        return try await withTaskCancellationHandler {
-            defer { channel.close(promise: nil) }
-            do {
-                if let send {
-                    try await channel.writeAndFlush(ByteBuffer(string: send)).get()
-                }
-                guard let regex else { return .pass(connectedMessage) }
-                var reply: [UInt8] = []
-                for try await chunk in replies {
-                    reply.append(contentsOf: chunk.readableBytesView.prefix(Self.replyLimit - reply.count))
-                    if String(decoding: reply, as: UTF8.self).contains(regex) {
-                        let matched = ProbeSupport.duration(start.duration(to: clock.now))
-                        return .pass("\(connectedMessage), reply matched in \(matched)")
-                    }
-                    if reply.count >= Self.replyLimit {
-                        throw CheckFailure(.body, "the first 64 KiB of the reply did not match")
-                    }
-                }
-                try Task.checkCancellation()
-                let got = reply.isEmpty ? "no reply" : "got \"\(ProbeSupport.printable(reply))\""
-                throw CheckFailure(.body, "connection closed before the reply matched (\(got))")
-            } catch let error as CheckFailure {
-                throw error
-            } catch {
-                try Task.checkCancellation()
-                throw CheckFailure.network(error)
-            }
-        } onCancel: {
-            channel.close(promise: nil)
-        }
-    }
-}
-
-/// Hands the bytes a connection receives to the probe's task, and ends the stream on close.
-private final class ReplyForwarder: ChannelInboundHandler, Sendable {
-    typealias InboundIn = ByteBuffer
-
-    private let continuation: AsyncThrowingStream<ByteBuffer, any Error>.Continuation
-
-    init(_ continuation: AsyncThrowingStream<ByteBuffer, any Error>.Continuation) {
-        self.continuation = continuation
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        continuation.yield(unwrapInboundIn(data))
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        continuation.finish()
-        context.fireChannelInactive()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        continuation.finish(throwing: error)
-        context.close(promise: nil)
-    }
-
-    func handlerRemoved(context: ChannelHandlerContext) {
-        continuation.finish()
     }
 }

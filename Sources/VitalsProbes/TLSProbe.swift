@@ -84,96 +84,15 @@ public struct TLSProbe: HealthCheck {
     }
 
     public func run() async throws -> CheckOutcome {
-        let context = try makeContext()
-        // An IP address is never sent as SNI: NIOSSL refuses it, and matches IP SANs against
-        // the address connected to instead.
-        let sniName: String? = (try? SocketAddress(ipAddress: serverName, port: 0)) == nil ? serverName : nil
-        let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
-        let handshake = eventLoop.makePromise(of: NIOSSLCertificate?.self)
-        let bootstrap = ClientBootstrap(group: eventLoop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let tls = try NIOSSLClientHandler(context: context, serverHostname: sniName)
-                    let observer = HandshakeObserver(tls: tls, handshake: handshake)
-                    try channel.pipeline.syncOperations.addHandlers(tls, observer)
-                }
+        let client = try TLSClient(trustRoots: trustRoots, serverName: serverName)
+        let handshakeFailure = { (error: HandshakeError) in failure(error, client: client) }
+        return try await StreamConnection.with(host: host, port: port, tls: client, handshakeFailure: handshakeFailure)
+        {
+            connection in
+            guard let leaf = connection.peerCertificate else {
+                throw CheckFailure(.tls, "the server sent no certificate")
             }
-        let channel: any Channel
-        do {
-            channel = try await ProbeSupport.cancellableConnect(
-                ProbeSupport.connect(bootstrap, host: host, port: port)
-            )
-        } catch {
-            handshake.fail(error)
-            if error is CancellationError { throw error }
-            throw CheckFailure.network(error)
-        }
-        defer { channel.close(promise: nil) }
-        let leaf: NIOSSLCertificate?
-        do {
-            leaf = try await withTaskCancellationHandler {
-                try await handshake.futureResult.get()
-            } onCancel: {
-                channel.close(promise: nil)
-            }
-        } catch let error as HandshakeError {
-            try Task.checkCancellation()
-            throw failure(error)
-        } catch {
-            try Task.checkCancellation()
-            throw CheckFailure.network(error)
-        }
-        guard let leaf else { throw CheckFailure(.tls, "the server sent no certificate") }
-        if let sniName, !Self.hasDNSName(sniName, leaf) {
-            throw CheckFailure(.tls, "certificate is not valid for \(serverName)")
-        }
-        return outcome(notAfter: Double(leaf.notValidAfter))
-    }
-
-    /// Whether `leaf` names `name` among its DNS subject alternative names, or has no subject
-    /// alternative names at all (NIOSSL has then matched its common name).
-    ///
-    /// NIOSSL accepts a certificate whose IP address SAN matches the address connected to,
-    /// whatever the server name: a server's default certificate for its own address would pass
-    /// for any name.
-    private static func hasDNSName(_ name: String, _ leaf: NIOSSLCertificate) -> Bool {
-        let names: SubjectAlternativeNames?
-        do {
-            names = try Certificate(derEncoded: leaf.toDERBytes()).extensions.subjectAlternativeNames
-        } catch {
-            return false
-        }
-        guard let names else { return true }
-        let wanted = normalised(name)
-        return names.contains { general in
-            guard case .dnsName(let dnsName) = general else { return false }
-            let pattern = normalised(dnsName)
-            if pattern == wanted { return true }
-            // A wildcard stands for exactly one whole left-most label.
-            guard pattern.hasPrefix("*."), let dot = wanted.firstIndex(of: "."), dot != wanted.startIndex else {
-                return false
-            }
-            return wanted[dot...] == pattern.dropFirst()
-        }
-    }
-
-    /// `name` in lower case without a trailing dot, for comparison.
-    private static func normalised(_ name: String) -> String {
-        let lowered = name.lowercased()
-        return lowered.hasSuffix(".") ? String(lowered.dropLast()) : lowered
-    }
-
-    private func makeContext() throws(CheckFailure) -> NIOSSLContext {
-        var configuration = TLSConfiguration.makeClientConfiguration()
-        configuration.trustRoots = trustRoots
-        do {
-            return try NIOSSLContext(configuration: configuration)
-        } catch {
-            if case .file(let path) = trustRoots {
-                throw CheckFailure(.error, "cannot load trust roots from \(path): \(error)")
-            }
-            throw CheckFailure(.error, "cannot load trust roots: \(error)")
+            return outcome(notAfter: Double(leaf.notValidAfter))
         }
     }
 
@@ -207,7 +126,7 @@ public struct TLSProbe: HealthCheck {
     }
 
     /// The failure for a handshake that did not complete.
-    private func failure(_ error: HandshakeError) -> CheckFailure {
+    private func failure(_ error: HandshakeError, client: TLSClient) -> CheckFailure {
         // Verification rejects an expired certificate without saying why; the leaf, read before
         // the connection closed, tells whether expiry was the reason.
         if let leaf = error.leaf {
@@ -224,14 +143,7 @@ public struct TLSProbe: HealthCheck {
                 )
             }
         }
-        switch error.underlying {
-        case let underlying as NIOSSLExtraError where underlying == .failedToValidateHostname:
-            return CheckFailure(.tls, "certificate is not valid for \(serverName)")
-        case NIOSSLError.handshakeFailed:
-            return CheckFailure.tlsFailure(error.underlying)
-        default:
-            return CheckFailure.network(error.underlying)
-        }
+        return client.failure(error)
     }
 
     private func expiredMessage(left: Double, notAfter: Double) -> String {
@@ -258,48 +170,5 @@ public struct TLSProbe: HealthCheck {
             return String(repeating: "0", count: max(0, width - digits.count)) + digits
         }
         return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))"
-    }
-}
-
-/// A handshake that failed, with the peer's leaf certificate if it sent one.
-private struct HandshakeError: Error {
-    var underlying: any Error
-    var leaf: NIOSSLCertificate?
-}
-
-/// Completes the probe's promise when the TLS handshake completes or fails, with the peer's
-/// leaf certificate.
-private final class HandshakeObserver: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-
-    private let tls: NIOSSLClientHandler
-    private let handshake: EventLoopPromise<NIOSSLCertificate?>
-
-    init(tls: NIOSSLClientHandler, handshake: EventLoopPromise<NIOSSLCertificate?>) {
-        self.tls = tls
-        self.handshake = handshake
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case .handshakeCompleted = event as? TLSUserEvent {
-            handshake.succeed(tls.peerCertificate)
-        }
-        context.fireUserInboundEventTriggered(event)
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // The TLS handler still holds the connection here, so the leaf is readable even when
-        // verification rejected it. Only the first error counts: a promise completes once.
-        handshake.fail(HandshakeError(underlying: error, leaf: tls.peerCertificate))
-        context.close(promise: nil)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        handshake.fail(ChannelError.eof)
-        context.fireChannelInactive()
-    }
-
-    func handlerRemoved(context: ChannelHandlerContext) {
-        handshake.fail(ChannelError.eof)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import NIOHTTP1
+import TestPeers
 import Testing
 
 /// Configures secrets in every place the contract names and looks for them in every output.
@@ -11,7 +12,7 @@ import Testing
         "url-pass-7f3a", "url-sig-7d3e", "dsn-pass-9c1e", "bearer-token-44d2", "api-key-0b8f", "cookie-val-5e6d",
         "env-secret-2a9c", "body-pass-3d71", "body-bearer-8e2f", jwtSignature, "mysql-pwd-1c5b", "env-json-pass-77aa",
         "env-bearer-5f0c", "exec-pass-2e9d", "file-token-61ab", "file-pass-93cd",
-        "file-header-4c2a", "file-basic-0d9e",
+        "file-header-4c2a", "file-basic-0d9e", "redis-url-pass-6a1f", "redis-pass-3b7c", "redis-file-pass-8d2e",
     ]
 
     /// Bodies that fail `expect_body`, so that they reach their check's message, and what
@@ -29,12 +30,13 @@ import Testing
         "VITALS_SETTINGS": #"{"password": "env-json-pass-77aa"}"#, "VITALS_UPSTREAM": "Bearer env-bearer-5f0c",
     ]
 
-    private func config(httpPort: Int, closedPort: Int, secrets: TemporaryDirectory) throws -> String {
+    private func config(httpPort: Int, closedPort: Int, redisPort: Int, secrets: TemporaryDirectory) throws -> String {
         // Secrets read from files (`*_file`): never in the file, never in any output.
         let token = try secrets.write("token", "file-token-61ab\n")
         let password = try secrets.write("db-password", "file-pass-93cd\n")
         let header = try secrets.write("api-key", "file-header-4c2a\n")
         let basic = try secrets.write("basic-password", "file-basic-0d9e\n")
+        let redisPassword = try secrets.write("redis-password", "redis-file-pass-8d2e\n")
         let bodyChecks = Self.bodies.map { name, _, _ in
             """
               - name: body_\(name)
@@ -83,6 +85,23 @@ import Testing
                 password_file: \(password)
                 interval: 250ms
                 timeout: 250ms
+              - name: cache
+                type: redis
+                url: "redis://monitor:redis-url-pass-6a1f@127.0.0.1:\(redisPort)/0"
+                interval: 250ms
+                timeout: 250ms
+              - name: cache_inline
+                type: redis
+                address: "127.0.0.1:\(redisPort)"
+                password: "redis-pass-3b7c"
+                interval: 250ms
+                timeout: 250ms
+              - name: cache_file
+                type: redis
+                address: "127.0.0.1:\(redisPort)"
+                password_file: \(redisPassword)
+                interval: 250ms
+                timeout: 250ms
               - name: plugin
                 type: exec
                 command: ["/bin/echo", "--password", "exec-pass-2e9d"]
@@ -107,7 +126,9 @@ import Testing
         let closed = try RefusingPort()
         defer { closed.close() }
         let closedPort = closed.port
-        let config = try config(httpPort: http.port, closedPort: closedPort, secrets: directory)
+        // A real Redis with another password: every redis check's AUTH is refused.
+        let redis = try await RedisTestServer(["--requirepass", "the-right-one"])
+        let config = try config(httpPort: http.port, closedPort: closedPort, redisPort: redis.port, secrets: directory)
         let daemon = try await DaemonProcess(
             config: config,
             in: directory,
@@ -117,7 +138,7 @@ import Testing
         try await waitUntil("every check to run at least twice") {
             let body = try await daemon.request("/metrics").body
             let runs = body.split(separator: "\n").filter { $0.hasPrefix("healthcheck_runs_total{") }
-            return runs.count == 10 && runs.allSatisfy { Double($0.split(separator: " ").last ?? "") ?? 0 >= 2 }
+            return runs.count == 13 && runs.allSatisfy { Double($0.split(separator: " ").last ?? "") ?? 0 >= 2 }
         }
         // The secrets really reach the messages, and only they are masked.
         try await waitUntil("the bodies to reach the messages") {
@@ -128,6 +149,10 @@ import Testing
             return true
         }
         #expect(try await daemon.result("plugin")?["output"] as? String == "--password ********")
+        for name in ["cache", "cache_inline", "cache_file"] {
+            let output = try await daemon.result(name)?["output"] as? String ?? ""
+            #expect(output.hasPrefix("authentication failed: WRONGPASS"), "\(name): \(output)")
+        }
 
         for format in ["json", "health+json", "text", "openmetrics", "rss", "atom", "html"] {
             assertClean(try await daemon.request("/health?format=\(format)").body, "/health?format=\(format)")
@@ -184,5 +209,9 @@ import Testing
         #expect(plugin["command"] as? [String] == ["/bin/echo", "--password", "********"])
         let api = try #require(checks.first { $0["name"] as? String == "api" })
         #expect((api["url"] as? String)?.hasSuffix("/status?sig=********") == true)
+        let cache = try #require(checks.first { $0["name"] as? String == "cache" })
+        #expect((cache["url"] as? String)?.hasPrefix("redis://monitor:********@127.0.0.1:") == true)
+        let inline = try #require(checks.first { $0["name"] as? String == "cache_inline" })
+        #expect(inline["password"] as? String == "********")
     }
 }

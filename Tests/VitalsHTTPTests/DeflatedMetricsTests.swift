@@ -8,18 +8,6 @@ import VitalsTesting
 
 @testable import VitalsHTTP
 
-/// A small deterministic generator, so that a failing sequence can be replayed from its seed.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// The gzip body `/metrics` sends for `document`, closed by an empty final segment instead of the
 /// live process tail.
 private func gzipBody(_ document: DeflatedMetrics.Document) -> [UInt8]? {
@@ -86,7 +74,7 @@ private func address(_ buffer: ByteBuffer) -> UInt? {
 
     /// Applies `steps` random changes and returns a description of every step whose documents differ.
     private func mismatches(seed: UInt64, steps: Int) -> [String] {
-        var random = SplitMix64(state: seed)
+        var random = SplitMix64(seed: seed)
         let store = ResultStore(wallClock: WallClock { 1_700_000_000 })
         var names = Array(0..<Int.random(in: 1...40, using: &random))
         store.replace(with: definitions(names, using: &random))
@@ -134,7 +122,7 @@ private func address(_ buffer: ByteBuffer) -> UInt? {
 
     @Test func anUnchangedSnapshotReusesTheDocumentAndOneRunRedeflatesOnlyWhatChanged() async throws {
         // Enough checks (300 or more) that every family gets a segment of its own.
-        var random = SplitMix64(state: 42)
+        var random = SplitMix64(seed: 42)
         let store = ResultStore(wallClock: WallClock { 1_700_000_000 })
         store.replace(
             with: definitions(0..<400, using: &random).map {

@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+import Vitals
 
 /// A wait in a test took longer than its bound.
 struct TimedOut: Error, CustomStringConvertible {
@@ -68,4 +69,15 @@ private final class Gate<T: Sendable>: Sendable {
             if let result { continuation.resume(with: result) }
         }
     }
+}
+
+/// Runs `probe` (bounded) and returns the ``CheckFailure`` it throws; records an issue when it
+/// passes or throws anything else.
+func failure(of probe: some HealthCheck) async throws -> CheckFailure {
+    let result = try await bounded { await Result { try await probe.run() } }
+    guard case .failure(let error) = result, let failure = error as? CheckFailure else {
+        Issue.record("expected a CheckFailure, got \(result)")
+        return CheckFailure(.unknown, "")
+    }
+    return failure
 }

@@ -176,15 +176,6 @@ struct ExecProbeTests {
         // init reaps it, but it must not be running.
         try await waitUntil(.seconds(2)) { !isRunning(leader) && !isRunning(child) }
     }
-
-    private func failure(of probe: ExecProbe) async throws -> CheckFailure {
-        let result = try await bounded { await Result { try await probe.run() } }
-        guard case .failure(let error) = result, let failure = error as? CheckFailure else {
-            Issue.record("expected a CheckFailure, got \(result)")
-            return CheckFailure(.unknown, "")
-        }
-        return failure
-    }
 }
 
 /// Whether a process exists and is not a zombie.

@@ -137,13 +137,4 @@ struct HTTPProbeTests {
         try await client.shutdown()
         try await server.stop()
     }
-
-    private func failure(of probe: HTTPProbe) async throws -> CheckFailure {
-        let result = try await bounded { await Result { try await probe.run() } }
-        guard case .failure(let error) = result, let failure = error as? CheckFailure else {
-            Issue.record("expected a CheckFailure, got \(result)")
-            return CheckFailure(.unknown, "")
-        }
-        return failure
-    }
 }

@@ -147,13 +147,4 @@ struct PostgresProbeTests {
         dump(probe, to: &dumped)
         #expect(!dumped.contains("hunter2"))
     }
-
-    private func failure(of probe: PostgresProbe) async throws -> CheckFailure {
-        let result = try await bounded { await Result { try await probe.run() } }
-        guard case .failure(let error) = result, let failure = error as? CheckFailure else {
-            Issue.record("expected a CheckFailure, got \(result)")
-            return CheckFailure(.unknown, "")
-        }
-        return failure
-    }
 }

@@ -90,13 +90,4 @@ struct TCPProbeTests {
         let result = try await bounded(.seconds(2)) { await run.result }
         #expect(throws: CancellationError.self) { try result.get() }
     }
-
-    private func failure(of probe: TCPProbe) async throws -> CheckFailure {
-        let result = try await bounded { await Result { try await probe.run() } }
-        guard case .failure(let error) = result, let failure = error as? CheckFailure else {
-            Issue.record("expected a CheckFailure, got \(result)")
-            return CheckFailure(.unknown, "")
-        }
-        return failure
-    }
 }

@@ -54,7 +54,7 @@ struct TLSProbeTests {
         let authority = try await TLSTestServer.CertificateAuthority()
         let notAfter = now - 5 * Self.day
         let identity = try await authority.issue("leaf", notBefore: now - 30 * Self.day, notAfter: notAfter)
-        let failure = try await failure(of: probe(trustRoots: authority.trustRoots), against: identity)
+        let failure = try await handshakeFailure(of: probe(trustRoots: authority.trustRoots), against: identity)
         #expect(failure.reason == TLSProbe.expiry)
         #expect(failure.detail == "certificate for localhost expired 5 days ago (\(Self.date(notAfter)))")
         #expect(
@@ -68,7 +68,7 @@ struct TLSProbeTests {
     @Test func failsWithTLSWhenTheCertificateIsSelfSigned() async throws {
         let authority = try await TLSTestServer.CertificateAuthority()
         let identity = try await authority.selfSigned("self", days: 30)
-        let failure = try await failure(of: probe(trustRoots: authority.trustRoots), against: identity)
+        let failure = try await handshakeFailure(of: probe(trustRoots: authority.trustRoots), against: identity)
         #expect(failure.reason == .tls)
         #expect(failure.detail == "TLS handshake failed: certificate verify failed")
         #expect(failure.observations.isEmpty)
@@ -90,7 +90,7 @@ struct TLSProbeTests {
         let notAfter = now + 30 * Self.day
         let identity = try await authority.issue("leaf", notBefore: now - Self.day, notAfter: notAfter, names: names)
         let probe = probe(serverName: "example.com", trustRoots: authority.trustRoots)
-        let failure = try await failure(of: probe, against: identity)
+        let failure = try await handshakeFailure(of: probe, against: identity)
         #expect(failure.reason == .tls)
         #expect(failure.detail == "certificate is not valid for example.com")
     }
@@ -179,21 +179,15 @@ struct TLSProbeTests {
         return try await bounded { [probe] in try await probe.run() }
     }
 
-    private func failure(of probe: TLSProbe, against identity: TLSTestServer.Identity) async throws -> CheckFailure {
+    private func handshakeFailure(
+        of probe: TLSProbe,
+        against identity: TLSTestServer.Identity
+    ) async throws -> CheckFailure {
         let server = try await TLSTestServer.start(identity)
         defer { Task { try await server.stop() } }
         var probe = probe
         probe.port = server.port
         return try await failure(of: probe)
-    }
-
-    private func failure(of probe: TLSProbe) async throws -> CheckFailure {
-        let result = try await bounded { await Result { try await probe.run() } }
-        guard case .failure(let error) = result, let failure = error as? CheckFailure else {
-            Issue.record("expected a CheckFailure, got \(result)")
-            return CheckFailure(.unknown, "")
-        }
-        return failure
     }
 
     /// A UTC date as the probe shows it: `2026-12-20`.

@@ -34,7 +34,7 @@ enum CheckTypes {
     static let all: [any CheckSettings.Type] = [
         TCPSettings.self, HTTPSettings.self, DNSSettings.self, TLSSettings.self, ExecSettings.self,
         DiskSettings.self, MemorySettings.self, LoadSettings.self, ProcessSettings.self, FileSettings.self,
-        HeartbeatSettings.self, PostgresSettings.self, MemcachedSettings.self,
+        HeartbeatSettings.self, PostgresSettings.self, MemcachedSettings.self, RedisSettings.self,
     ]
 
     /// The type whose `type` key is `name`.

@@ -1,0 +1,252 @@
+import NIOCore
+import NIOPosix
+import NIOSSL
+import NIOTLS
+import SwiftASN1
+import Vitals
+import X509
+
+/// A client connection for the probes that speak over TCP (`tcp`, `tls`, `redis`): what it receives
+/// arrives as a stream of buffers in the probe's task.
+struct StreamConnection: Sendable {
+    /// What the server sends, in order; it ends when the server closes the connection.
+    let received: AsyncThrowingStream<ByteBuffer, any Error>
+    /// How long the TCP connection took to open.
+    let connectTime: Duration
+    /// The server's leaf certificate, verified, when the connection speaks TLS.
+    let peerCertificate: NIOSSLCertificate?
+
+    private let channel: any Channel
+
+    /// Connects, with TLS when `tls` is given, runs `body`, and closes the connection.
+    ///
+    /// With TLS, `body` runs once the handshake has verified the server's chain and name.
+    /// Cancelling the task closes the connection at once, so a `body` waiting for a reply returns.
+    /// Network and TLS errors become ``CheckFailure``s with their reasons (`refused`, `dns`, `tls`…).
+    /// - Parameter handshakeFailure: the failure for a handshake that did not complete; by default
+    ///   ``TLSClient/failure(_:)``.
+    static func with<Result>(
+        host: String,
+        port: Int,
+        tls: TLSClient? = nil,
+        handshakeFailure: ((HandshakeError) -> CheckFailure)? = nil,
+        _ body: (StreamConnection) async throws -> Result
+    ) async throws -> Result {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let (received, continuation) = AsyncThrowingStream.makeStream(of: ByteBuffer.self)
+        let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
+        let handshake = tls.map { _ in eventLoop.makePromise(of: NIOSSLCertificate?.self) }
+        let bootstrap = ClientBootstrap(group: eventLoop)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let tls, let handshake {
+                        let handler = try NIOSSLClientHandler(context: tls.context, serverHostname: tls.sniName)
+                        let observer = HandshakeObserver(tls: handler, handshake: handshake)
+                        try channel.pipeline.syncOperations.addHandlers(handler, observer)
+                    }
+                    try channel.pipeline.syncOperations.addHandler(ReplyForwarder(continuation))
+                }
+            }
+        let channel: any Channel
+        do {
+            channel = try await ProbeSupport.cancellableConnect(
+                ProbeSupport.connect(bootstrap, host: host, port: port)
+            )
+        } catch {
+            handshake?.fail(error)
+            if error is CancellationError { throw error }
+            throw CheckFailure.network(error)
+        }
+        let connectTime = start.duration(to: clock.now)
+        return try await withTaskCancellationHandler {
+            defer { channel.close(promise: nil) }
+            let leaf: NIOSSLCertificate?
+            do {
+                leaf = try await handshake?.futureResult.get() ?? nil
+            } catch let error as HandshakeError {
+                try Task.checkCancellation()
+                throw handshakeFailure?(error) ?? tls?.failure(error) ?? CheckFailure.network(error.underlying)
+            } catch {
+                try Task.checkCancellation()
+                throw CheckFailure.network(error)
+            }
+            if let tls, let leaf { try tls.verifyName(leaf) }
+            let connection = StreamConnection(
+                received: received,
+                connectTime: connectTime,
+                peerCertificate: leaf,
+                channel: channel
+            )
+            do {
+                return try await body(connection)
+            } catch let error as CheckFailure {
+                throw error
+            } catch {
+                try Task.checkCancellation()
+                throw CheckFailure.network(error)
+            }
+        } onCancel: {
+            channel.close(promise: nil)
+        }
+    }
+
+    /// Writes `bytes` and waits until they are sent.
+    func send(_ bytes: some Sequence<UInt8>) async throws {
+        try await channel.writeAndFlush(ByteBuffer(bytes: bytes)).get()
+    }
+}
+
+/// The TLS side of a client connection: what to trust and which name to verify.
+struct TLSClient: Sendable {
+    let context: NIOSSLContext
+    /// The name the certificate must be valid for.
+    let serverName: String
+    /// The name sent as SNI; nil for an IP address, which NIOSSL refuses as SNI and matches
+    /// against the address connected to instead.
+    let sniName: String?
+
+    /// - Throws: a ``CheckFailure`` with reason `error` when the trust roots cannot be loaded.
+    init(trustRoots: NIOSSLTrustRoots, serverName: String) throws(CheckFailure) {
+        context = try Self.makeContext(trustRoots: trustRoots)
+        self.serverName = serverName
+        sniName = (try? SocketAddress(ipAddress: serverName, port: 0)) == nil ? serverName : nil
+    }
+
+    /// A client context that verifies the server against `trustRoots`.
+    private static func makeContext(trustRoots: NIOSSLTrustRoots) throws(CheckFailure) -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.trustRoots = trustRoots
+        do {
+            return try NIOSSLContext(configuration: configuration)
+        } catch {
+            if case .file(let path) = trustRoots {
+                throw CheckFailure(.error, "cannot load trust roots from \(path): \(error)")
+            }
+            throw CheckFailure(.error, "cannot load trust roots: \(error)")
+        }
+    }
+
+    /// Fails unless `leaf` is valid for the server name.
+    ///
+    /// NIOSSL accepts a certificate whose IP address SAN matches the address connected to, whatever
+    /// the server name: a server's default certificate for its own address would pass for any name.
+    func verifyName(_ leaf: NIOSSLCertificate) throws(CheckFailure) {
+        if let sniName, !Self.hasDNSName(sniName, leaf) {
+            throw CheckFailure(.tls, "certificate is not valid for \(serverName)")
+        }
+    }
+
+    /// The failure for a handshake that did not complete.
+    func failure(_ error: HandshakeError) -> CheckFailure {
+        switch error.underlying {
+        case let underlying as NIOSSLExtraError where underlying == .failedToValidateHostname:
+            CheckFailure(.tls, "certificate is not valid for \(serverName)")
+        case NIOSSLError.handshakeFailed:
+            CheckFailure.tlsFailure(error.underlying)
+        default:
+            CheckFailure.network(error.underlying)
+        }
+    }
+
+    /// Whether `leaf` names `name` among its DNS subject alternative names, or has no subject
+    /// alternative names at all (NIOSSL has then matched its common name).
+    private static func hasDNSName(_ name: String, _ leaf: NIOSSLCertificate) -> Bool {
+        let names: SubjectAlternativeNames?
+        do {
+            names = try Certificate(derEncoded: leaf.toDERBytes()).extensions.subjectAlternativeNames
+        } catch {
+            return false
+        }
+        guard let names else { return true }
+        let wanted = normalised(name)
+        return names.contains { general in
+            guard case .dnsName(let dnsName) = general else { return false }
+            let pattern = normalised(dnsName)
+            if pattern == wanted { return true }
+            // A wildcard stands for exactly one whole left-most label.
+            guard pattern.hasPrefix("*."), let dot = wanted.firstIndex(of: "."), dot != wanted.startIndex else {
+                return false
+            }
+            return wanted[dot...] == pattern.dropFirst()
+        }
+    }
+
+    /// `name` in lower case without a trailing dot, for comparison.
+    private static func normalised(_ name: String) -> String {
+        let lowered = name.lowercased()
+        return lowered.hasSuffix(".") ? String(lowered.dropLast()) : lowered
+    }
+}
+
+/// A handshake that failed, with the peer's leaf certificate if it sent one.
+struct HandshakeError: Error {
+    var underlying: any Error
+    var leaf: NIOSSLCertificate?
+}
+
+/// Completes a promise when the TLS handshake completes or fails, with the peer's leaf certificate.
+private final class HandshakeObserver: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    private let tls: NIOSSLClientHandler
+    private let handshake: EventLoopPromise<NIOSSLCertificate?>
+
+    init(tls: NIOSSLClientHandler, handshake: EventLoopPromise<NIOSSLCertificate?>) {
+        self.tls = tls
+        self.handshake = handshake
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted = event as? TLSUserEvent {
+            handshake.succeed(tls.peerCertificate)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // The TLS handler still holds the connection here, so the leaf is readable even when
+        // verification rejected it. Only the first error counts: a promise completes once.
+        handshake.fail(HandshakeError(underlying: error, leaf: tls.peerCertificate))
+        context.fireErrorCaught(error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        handshake.fail(ChannelError.eof)
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        handshake.fail(ChannelError.eof)
+    }
+}
+
+/// Hands the bytes a connection receives to the probe's task, and ends the stream on close.
+private final class ReplyForwarder: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+
+    private let continuation: AsyncThrowingStream<ByteBuffer, any Error>.Continuation
+
+    init(_ continuation: AsyncThrowingStream<ByteBuffer, any Error>.Continuation) {
+        self.continuation = continuation
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        continuation.yield(unwrapInboundIn(data))
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        continuation.finish()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        continuation.finish(throwing: error)
+        context.close(promise: nil)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        continuation.finish()
+    }
+}
