@@ -1,18 +1,5 @@
-import NIOCore
-import NIOPosix
 public import NIOSSL
-import NIOTLS
-import SwiftASN1
 public import Vitals
-import X509
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Completes a TLS handshake, verifying the server's certificate, and reports how long the
 /// certificate stays valid.
@@ -96,79 +83,24 @@ public struct TLSProbe: HealthCheck {
         }
     }
 
+    private var expiry: CertificateExpiry {
+        CertificateExpiry(warnDays: warnDays, failDays: failDays, now: wallClock.now())
+    }
+
     /// The outcome for a verified certificate that is valid until `notAfter` (Unix seconds).
     private func outcome(notAfter: Double) -> CheckOutcome {
-        let left = notAfter - wallClock.now()
-        let observations = [
-            Observation("expiry_seconds", left, unit: "s"),
-            Observation("expiry_timestamp", notAfter, unit: "s", metric: Self.expiryMetric),
-        ]
-        if left <= 0 {
-            let message = expiredMessage(left: left, notAfter: notAfter)
-            return .fail(message, reason: Self.expiry, observations: observations)
-        }
-        let message = "certificate for \(serverName) expires in \(Self.span(left)) (\(Self.date(notAfter)))"
-        let day = 86400.0
-        let status = ProbeSupport.status(
-            of: left,
-            warn: Double(warnDays) * day,
-            fail: Double(failDays) * day,
-            lowerIsWorse: true
-        )
-        switch status {
-        case .pass:
-            return .pass(message, observations: observations)
-        case .warn:
-            return .warn("\(message), within \(Self.days(warnDays))", observations: observations)
-        case .fail:
-            return .fail("\(message), within \(Self.days(failDays))", reason: Self.expiry, observations: observations)
-        }
+        expiry.outcome("certificate for \(serverName)", notAfter: notAfter)
     }
 
     /// The failure for a handshake that did not complete.
     private func failure(_ error: HandshakeError, client: TLSClient) -> CheckFailure {
         // Verification rejects an expired certificate without saying why; the leaf, read before
         // the connection closed, tells whether expiry was the reason.
-        if let leaf = error.leaf {
-            let notAfter = Double(leaf.notValidAfter)
-            let left = notAfter - wallClock.now()
-            if left <= 0 {
-                return CheckFailure(
-                    Self.expiry,
-                    expiredMessage(left: left, notAfter: notAfter),
-                    observations: [
-                        Observation("expiry_seconds", left, unit: "s"),
-                        Observation("expiry_timestamp", notAfter, unit: "s", metric: Self.expiryMetric),
-                    ]
-                )
-            }
+        if let leaf = error.leaf,
+            let expired = expiry.expired("certificate for \(serverName)", notAfter: Double(leaf.notValidAfter))
+        {
+            return expired
         }
         return client.failure(error)
-    }
-
-    private func expiredMessage(left: Double, notAfter: Double) -> String {
-        "certificate for \(serverName) expired \(Self.span(-left)) ago (\(Self.date(notAfter)))"
-    }
-
-    /// A time span in whole days, or in hours and minutes below a day: `29 days`, `1 day`, `5h 20m`.
-    private static func span(_ seconds: Double) -> String {
-        let days = Int((seconds / 86400).rounded(.down))
-        return days >= 1 ? Self.days(days) : ProbeSupport.seconds(seconds)
-    }
-
-    private static func days(_ count: Int) -> String {
-        count == 1 ? "1 day" : "\(count) days"
-    }
-
-    /// A UTC date, e.g. `2026-12-20`.
-    private static func date(_ seconds: Double) -> String {
-        var time = time_t(seconds.rounded(.down))
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        let pad = { (value: Int32, width: Int) in
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))"
     }
 }

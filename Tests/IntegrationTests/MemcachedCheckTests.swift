@@ -94,6 +94,7 @@ private final class MemcachedServer: Sendable {
             global: {interval: 10s, timeout: 3s}
             checks:
               - {name: cache, type: memcached, address: "127.0.0.1:\(memcached.port)"}
+              - {name: cache_rw, type: memcached, address: "127.0.0.1:\(memcached.port)", round_trip: true}
               - {name: impostor, type: memcached, address: "127.0.0.1:\(other.port)", critical: false}
               - {name: down, type: memcached, address: "127.0.0.1:\(closedPort)", critical: false}
             """
@@ -107,8 +108,13 @@ private final class MemcachedServer: Sendable {
         }
         #expect(field("cache", "status") == "pass", "\(result.stdout)")
         #expect(field("cache", "type") == "memcached")
+        #expect(field("cache", "output")?.hasPrefix("version 1.") == true, "\(result.stdout)")
+        #expect(field("cache_rw", "status") == "pass", "\(result.stdout)")
+        #expect(field("cache_rw", "output")?.contains(", set/get/delete in ") == true, "\(result.stdout)")
+        // Something that answers, but not as memcached does, fails at its first line, not at the timeout.
         #expect(field("impostor", "status") == "fail")
-        #expect(field("impostor", "reason") == "timeout")
+        #expect(field("impostor", "reason") == "body")
+        #expect(field("impostor", "output") == #"version answered "+OK vitals-test", not what memcached answers"#)
         #expect(field("down", "status") == "fail")
         #expect(field("down", "reason") == "refused")
         await other.close()

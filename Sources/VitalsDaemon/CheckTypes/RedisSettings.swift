@@ -49,7 +49,7 @@ struct RedisSettings: CheckSettings {
             .key(
                 "ca_file",
                 \.caFile,
-                .absolutePath,
+                .readableFile,
                 "PEM file of the certificate authorities to trust instead of the system's (with TLS)."
             ),
             .key(
@@ -92,9 +92,6 @@ struct RedisSettings: CheckSettings {
             for key in ["ca_file", "server_name"] where rules.contains(key) {
                 rules.report(key, "needs TLS (tls: true or a rediss:// url)")
             }
-        }
-        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
-            rules.report("ca_file", "cannot read \(caFile)")
         }
     }
 
