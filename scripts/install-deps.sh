@@ -3,7 +3,7 @@
 #
 #   scripts/install-deps.sh          libsystemd-dev, pkg-config, zlib1g-dev
 #   scripts/install-deps.sh --test   also prometheus (promtool + server), python3-venv, curl,
-#                                    postgresql, redis-server, memcached, openssl, and a .venv/ with
+#                                    postgresql, redis-server, memcached, openssl, iproute2, and a .venv/ with
 #                                    prometheus-client for the OpenMetrics checks and
 #                                    grafana-foundation-sdk for the dashboards, bcrypt for test hashes
 #
@@ -66,6 +66,9 @@ if $with_test; then
     deb_installed openssl || have_commands openssl || missing+=(openssl)
     # Headless Chromium renders the status page in the browser test.
     deb_installed chromium || have_commands chromium || missing+=(chromium)
+    # ip and setpriv prepare the network namespaces of the icmp tests.
+    have_commands ip || missing+=(iproute2)
+    have_commands setpriv unshare || missing+=(util-linux)
     # systemd-analyze checks the unit offline (scripts/check-systemd.sh).
     have_commands systemd-analyze || missing+=(systemd)
 fi
