@@ -189,7 +189,7 @@ let package = Package(
         .testTarget(
             name: "VitalsDaemonTests",
             dependencies: [
-                "VitalsDaemon", "Vitals", "VitalsProbes", "VitalsTesting", "TestPeers",
+                "VitalsDaemon", "Vitals", "VitalsProbes", "VitalsSystemd", "VitalsTesting", "TestPeers",
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -207,6 +207,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            // Programs the tests run as peers, read through #filePath.
+            exclude: ["StandIns"],
             swiftSettings: swiftSettings
         ),
     ]

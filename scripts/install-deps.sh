@@ -5,7 +5,8 @@
 #   scripts/install-deps.sh --test   also prometheus (promtool + server), python3-venv, curl,
 #                                    postgresql, redis-server, memcached, openssl, iproute2, and a .venv/ with
 #                                    prometheus-client for the OpenMetrics checks and
-#                                    grafana-foundation-sdk for the dashboards, bcrypt for test hashes
+#                                    grafana-foundation-sdk for the dashboards, bcrypt for test hashes,
+#                                    dbus-next (and Debian's dbus-daemon) for the systemd check's tests
 #
 # Idempotent and quiet: on a machine that already has everything it does no apt or pip work
 # and prints nothing. Runs as root, or through sudo when that exists.
@@ -17,6 +18,8 @@ readonly PROMETHEUS_CLIENT_VERSION="0.26.0"
 readonly GRAFANA_SDK_VERSION="1769699998!10.1.0"
 # Makes the bcrypt hashes of the web configuration tests (independently of the code under test).
 readonly BCRYPT_VERSION="5.0.0"
+# The stand-in for systemd's D-Bus API in the systemd check's tests.
+readonly DBUS_NEXT_VERSION="0.2.3"
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 with_test=false
@@ -25,7 +28,7 @@ for arg in "$@"; do
     case "$arg" in
         --test) with_test=true ;;
         -h | --help)
-            sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+            sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
@@ -66,6 +69,8 @@ if $with_test; then
     deb_installed openssl || have_commands openssl || missing+=(openssl)
     # Headless Chromium renders the status page in the browser test.
     deb_installed chromium || have_commands chromium || missing+=(chromium)
+    # A private D-Bus for the systemd check's tests (with dbus-next in the .venv for the stand-in).
+    have_commands dbus-daemon || missing+=(dbus-daemon)
     # ip and setpriv prepare the network namespaces of the icmp tests.
     have_commands ip || missing+=(iproute2)
     have_commands setpriv unshare || missing+=(util-linux)
@@ -112,6 +117,10 @@ if $with_test; then
     if ! "$venv/bin/python" -c 'import grafana_foundation_sdk' >/dev/null 2>&1; then
         log "installing grafana-foundation-sdk==$GRAFANA_SDK_VERSION into $venv"
         "$venv/bin/python" -m pip install -q --disable-pip-version-check "grafana-foundation-sdk==$GRAFANA_SDK_VERSION"
+    fi
+    if ! "$venv/bin/python" -c 'import dbus_next' >/dev/null 2>&1; then
+        log "installing dbus-next==$DBUS_NEXT_VERSION into $venv"
+        "$venv/bin/python" -m pip install -q --disable-pip-version-check "dbus-next==$DBUS_NEXT_VERSION"
     fi
     if ! "$venv/bin/python" -c 'import bcrypt' >/dev/null 2>&1; then
         log "installing bcrypt==$BCRYPT_VERSION into $venv"
