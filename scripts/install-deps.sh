@@ -6,7 +6,8 @@
 #                                    postgresql, redis-server, memcached, openssl, iproute2, and a .venv/ with
 #                                    prometheus-client for the OpenMetrics checks and
 #                                    grafana-foundation-sdk for the dashboards, bcrypt for test hashes,
-#                                    dbus-next (and Debian's dbus-daemon) for the systemd check's tests
+#                                    dbus-next (and Debian's dbus-daemon) and grpcio-health-checking
+#                                    for the systemd and grpc checks' tests
 #
 # Idempotent and quiet: on a machine that already has everything it does no apt or pip work
 # and prints nothing. Runs as root, or through sudo when that exists.
@@ -20,6 +21,8 @@ readonly GRAFANA_SDK_VERSION="1769699998!10.1.0"
 readonly BCRYPT_VERSION="5.0.0"
 # The stand-in for systemd's D-Bus API in the systemd check's tests.
 readonly DBUS_NEXT_VERSION="0.2.3"
+# A real gRPC server with the standard health service, for the grpc check's tests.
+readonly GRPC_HEALTH_VERSION="1.85.1"
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 with_test=false
@@ -28,7 +31,7 @@ for arg in "$@"; do
     case "$arg" in
         --test) with_test=true ;;
         -h | --help)
-            sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+            sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
@@ -121,6 +124,10 @@ if $with_test; then
     if ! "$venv/bin/python" -c 'import dbus_next' >/dev/null 2>&1; then
         log "installing dbus-next==$DBUS_NEXT_VERSION into $venv"
         "$venv/bin/python" -m pip install -q --disable-pip-version-check "dbus-next==$DBUS_NEXT_VERSION"
+    fi
+    if ! "$venv/bin/python" -c 'import grpc_health.v1.health' >/dev/null 2>&1; then
+        log "installing grpcio-health-checking==$GRPC_HEALTH_VERSION into $venv"
+        "$venv/bin/python" -m pip install -q --disable-pip-version-check "grpcio-health-checking==$GRPC_HEALTH_VERSION"
     fi
     if ! "$venv/bin/python" -c 'import bcrypt' >/dev/null 2>&1; then
         log "installing bcrypt==$BCRYPT_VERSION into $venv"

@@ -111,7 +111,11 @@ struct TLSClient: Sendable {
     init(trustRoots: NIOSSLTrustRoots, serverName: String) throws(CheckFailure) {
         context = try Self.makeContext(trustRoots: trustRoots)
         self.serverName = serverName
-        sniName = (try? SocketAddress(ipAddress: serverName, port: 0)) == nil ? serverName : nil
+        sniName = Self.isIPAddress(serverName) ? nil : serverName
+    }
+
+    static func isIPAddress(_ name: String) -> Bool {
+        (try? SocketAddress(ipAddress: name, port: 0)) != nil
     }
 
     /// A client context that verifies the server against `trustRoots`.
@@ -152,7 +156,7 @@ struct TLSClient: Sendable {
 
     /// Whether `leaf` names `name` among its DNS subject alternative names, or has no subject
     /// alternative names at all (NIOSSL has then matched its common name).
-    private static func hasDNSName(_ name: String, _ leaf: NIOSSLCertificate) -> Bool {
+    static func hasDNSName(_ name: String, _ leaf: NIOSSLCertificate) -> Bool {
         let names: SubjectAlternativeNames?
         do {
             names = try Certificate(derEncoded: leaf.toDERBytes()).extensions.subjectAlternativeNames

@@ -92,9 +92,7 @@ import Testing
 private final class SystemdStandIn: Sendable {
     let address: String
     private let bus: Process
-    private let standIn: Process
-    private let input: FileHandle
-    private let output = Locked("")
+    private let standIn: StandInProcess
 
     init() async throws {
         let directory = FileManager.default.temporaryDirectory.path + "/vitals-dbus-\(UUID().uuidString)"
@@ -117,36 +115,16 @@ private final class SystemdStandIn: Sendable {
             return printed.withLock { $0.contains("\n") }
         }
         address = printed.withLock { String($0.prefix { $0 != "\n" }) }
-
-        standIn = Process()
-        standIn.executableURL = URL(fileURLWithPath: try venvPython())
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
-            "StandIns/systemd1.py"
+        standIn = try await StandInProcess(
+            try venvPython(),
+            [StandInProcess.script("systemd1.py"), address],
+            readyMarker: "ready\n",
+            what: "the systemd stand-in"
         )
-        standIn.arguments = [script.path, address]
-        let commands = Pipe()
-        let replies = Pipe()
-        standIn.standardInput = commands
-        standIn.standardOutput = replies
-        standIn.standardError = replies
-        input = commands.fileHandleForWriting
-        let output = self.output
-        replies.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            output.withLock { $0 += String(decoding: data, as: UTF8.self) }
-        }
-        try standIn.run()
-        let standIn = self.standIn
-        try await waitUntil("the systemd stand-in to own its name") {
-            guard standIn.isRunning else {
-                throw TimedOut(what: "the stand-in, which exited: \(output.withLock { $0 })")
-            }
-            return output.withLock { $0.contains("ready\n") }
-        }
     }
 
     deinit {
-        for process in [standIn, bus] where process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if bus.isRunning { kill(bus.processIdentifier, SIGKILL) }
     }
 
     /// Sets a unit's state, as systemd would show it, and waits until the stand-in has it.
@@ -158,11 +136,6 @@ private final class SystemdStandIn: Sendable {
         result: String = "success",
         restarts: Int = 0
     ) async throws {
-        let done = output.withLock { $0.components(separatedBy: "ok\n").count }
-        try input.write(contentsOf: Data("set \(unit) \(load) \(active) \(sub) \(result) \(restarts)\n".utf8))
-        let output = self.output
-        try await waitUntil("the stand-in to set \(unit)") {
-            output.withLock { $0.components(separatedBy: "ok\n").count } > done
-        }
+        try await standIn.send("set \(unit) \(load) \(active) \(sub) \(result) \(restarts)")
     }
 }

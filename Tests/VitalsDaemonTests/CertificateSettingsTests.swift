@@ -11,23 +11,20 @@ import VitalsProbes
     @Test func keysBecomeTheProbe() throws {
         let directory = try TestDirectory()
         let ca = try directory.file("ca.pem", "")
-        let configuration = try ConfigLoader.parse(
-            yaml: """
-                checks:
-                  - {name: site, type: certificate, path: /etc/tls/site.pem, key_file: /etc/tls/site.key, ca_file: \(ca)}
-                  - {name: all, type: certificate, path: "/etc/letsencrypt/live/*/fullchain.pem", warn_days: 21, fail_days: 7}
-                """,
-            path: directory.path("vitals.yml")
+        let checks = try configuredChecks(
+            """
+            checks:
+              - {name: site, type: certificate, path: /etc/tls/site.pem, key_file: /etc/tls/site.key, ca_file: \(ca)}
+              - {name: all, type: certificate, path: "/etc/letsencrypt/live/*/fullchain.pem", warn_days: 21, fail_days: 7}
+            """,
+            in: directory
         )
-        let context = ProbeContext(resolverThreads: 1)
-        defer { Task { await context.shutdown() } }
-        let factory = CheckFactory(context: context)
-        let site = try #require(factory.definition(for: configuration.checks[0]).check as? CertificateProbe)
+        let site = try #require(checks[0] as? CertificateProbe)
         #expect(site.path == "/etc/tls/site.pem")
         #expect(site.keyFile == "/etc/tls/site.key")
         #expect(site.caFile == ca)
         #expect((site.warnDays, site.failDays) == (14, 3))
-        let all = try #require(factory.definition(for: configuration.checks[1]).check as? CertificateProbe)
+        let all = try #require(checks[1] as? CertificateProbe)
         #expect((all.warnDays, all.failDays) == (21, 7))
     }
 

@@ -10,10 +10,7 @@ import VitalsProbes
 /// rules between them, and a check loaded from a file against a real server.
 @Suite struct RedisSettingsTests {
     private func probe(_ yaml: String, in directory: borrowing TestDirectory) async throws -> RedisProbe? {
-        let configuration = try ConfigLoader.parse(yaml: yaml, path: directory.path("vitals.yml"))
-        let context = ProbeContext(resolverThreads: 1)
-        defer { Task { await context.shutdown() } }
-        return CheckFactory(context: context).definition(for: configuration.checks[0]).check as? RedisProbe
+        try configuredChecks(yaml, in: directory).first as? RedisProbe
     }
 
     @Test func aURLGivesHostPortUserPasswordDatabaseAndTLS() async throws {

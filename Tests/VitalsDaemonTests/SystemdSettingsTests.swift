@@ -11,22 +11,19 @@ import VitalsSystemd
 @Suite struct SystemdSettingsTests {
     @Test func keysBecomeTheProbe() throws {
         let directory = try TestDirectory()
-        let configuration = try ConfigLoader.parse(
-            yaml: """
-                checks:
-                  - {name: a, type: systemd, unit: nginx.service}
-                  - {name: b, type: systemd, unit: "worker@*.service", bus: user, expect_states: [active, inactive]}
-                """,
-            path: directory.path("vitals.yml")
+        let checks = try configuredChecks(
+            """
+            checks:
+              - {name: a, type: systemd, unit: nginx.service}
+              - {name: b, type: systemd, unit: "worker@*.service", bus: user, expect_states: [active, inactive]}
+            """,
+            in: directory
         )
-        let context = ProbeContext(resolverThreads: 1)
-        defer { Task { await context.shutdown() } }
-        let factory = CheckFactory(context: context)
-        let a = try #require(factory.definition(for: configuration.checks[0]).check as? SystemdUnitProbe)
+        let a = try #require(checks[0] as? SystemdUnitProbe)
         #expect(a.unit == "nginx.service")
         #expect(a.bus == .system)
         #expect(a.expectedStates == ["active"])
-        let b = try #require(factory.definition(for: configuration.checks[1]).check as? SystemdUnitProbe)
+        let b = try #require(checks[1] as? SystemdUnitProbe)
         #expect(b.bus == .user)
         #expect(b.expectedStates == ["active", "inactive"])
         #expect(SystemdUnitProbe.isPattern(b.unit))

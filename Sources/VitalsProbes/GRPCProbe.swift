@@ -1,0 +1,301 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import NIOCore
+import NIOSSL
+import NIOTLS
+import Synchronization
+public import Vitals
+
+/// Asks a gRPC server's standard health service (`grpc.health.v1.Health/Check`) how a service is.
+///
+/// `SERVING` passes. `NOT_SERVING`, `UNKNOWN` and `SERVICE_UNKNOWN` fail with reason `status`,
+/// as does an RPC error (a server without the health service answers `UNIMPLEMENTED`, an unknown
+/// service often `NOT_FOUND`); the message names the status. A connection that cannot be made
+/// fails with the transport's reason (`refused`, `dns`, `tls`). The RPC does not wait for the server
+/// to become ready: a run is one attempt, bounded by the check's timeout.
+///
+/// ```swift
+/// let api = GRPCProbe(host: "127.0.0.1", port: 50051, service: "orders.v1.Orders")
+/// ```
+///
+/// Failure reasons: `status`, `refused`, `dns`, `tls`, `timeout`, `error`.
+public struct GRPCProbe: HealthCheck {
+    /// `grpc.health.v1.HealthCheckResponse.ServingStatus`.
+    public enum ServingStatus: Int, Sendable {
+        case unknown = 0
+        case serving = 1
+        case notServing = 2
+        case serviceUnknown = 3
+
+        /// The name the proto gives the status.
+        public var name: String {
+            switch self {
+            case .unknown: "UNKNOWN"
+            case .serving: "SERVING"
+            case .notServing: "NOT_SERVING"
+            case .serviceUnknown: "SERVICE_UNKNOWN"
+            }
+        }
+    }
+
+    /// TLS settings of a gRPC connection.
+    public struct TLS: Sendable {
+        /// A PEM file of the certificate authorities to trust; nil for the system's.
+        public var caFile: String?
+        /// A client certificate chain and its key (PEM files), for servers that ask for one.
+        public var clientCertificate: (certificate: String, key: String)?
+
+        /// - Parameters:
+        ///   - caFile: A PEM file of the authorities to trust; nil for the system's.
+        ///   - clientCertificate: A client certificate and its key, as PEM files.
+        public init(caFile: String? = nil, clientCertificate: (certificate: String, key: String)? = nil) {
+            self.caFile = caFile
+            self.clientCertificate = clientCertificate
+        }
+    }
+
+    /// The host name or address to connect to.
+    public var host: String
+    /// The port to connect to.
+    public var port: Int
+    /// The service to ask about; empty asks about the server as a whole.
+    public var service: String
+    /// TLS to speak, if any.
+    public var tls: TLS?
+    /// The `:authority` (and, with TLS, the name verified and sent as SNI); `host:port` by default.
+    public var authority: String?
+
+    /// Creates a gRPC health probe.
+    /// - Parameters:
+    ///   - host: The host name or address to connect to.
+    ///   - port: The port to connect to.
+    ///   - service: The service to ask about; empty for the server overall.
+    ///   - tls: TLS settings; nil for plaintext (h2c).
+    ///   - authority: The `:authority` to send, and with TLS the name to verify.
+    public init(host: String, port: Int, service: String = "", tls: TLS? = nil, authority: String? = nil) {
+        self.host = host
+        self.port = port
+        self.service = service
+        self.tls = tls
+        self.authority = authority
+    }
+
+    static let check = MethodDescriptor(fullyQualifiedService: "grpc.health.v1.Health", method: "Check")
+
+    public func run() async throws -> CheckOutcome {
+        let mismatch = NameMismatch()
+        let transport: HTTP2ClientTransport.Posix
+        do {
+            var config = HTTP2ClientTransport.Posix.Config.defaults
+            config.http2.authority = authority
+            if tls != nil, let name = authority.map(Self.hostOfAuthority), !TLSClient.isIPAddress(name) {
+                config.channelDebuggingCallbacks.onCreateTCPConnection = { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let tls = try channel.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self)
+                        try channel.pipeline.syncOperations.addHandler(
+                            NameCheck(name: name, mismatch: mismatch, tls: tls),
+                            position: .after(tls)
+                        )
+                    }
+                }
+            }
+            transport = try HTTP2ClientTransport.Posix(target: target, transportSecurity: security, config: config)
+        } catch {
+            throw CheckFailure(.error, "cannot set up the gRPC client: \(error)")
+        }
+        var options = CallOptions.defaults
+        // One attempt: fail at once when the connection cannot be made, instead of waiting for it.
+        options.waitForReady = false
+        let what = service.isEmpty ? "the server" : service
+        let clock = ContinuousClock()
+        let start = clock.now
+        let status: ServingStatus
+        do {
+            let client = GRPCClient(transport: transport)
+            // Not awaited after the call: closing a TLS connection waits up to 5 s for the server's
+            // close_notify, which the run need not wait for. Cancelling ends the connection at once.
+            let connections = Task { try await client.runConnections() }
+            defer { connections.cancel() }
+            status = try await client.unary(
+                request: ClientRequest(message: service),
+                descriptor: Self.check,
+                serializer: HealthRequestCoder(),
+                deserializer: HealthResponseCoder(),
+                options: options
+            ) { response in try response.message }
+        } catch let error as RPCError {
+            try Task.checkCancellation()
+            if let name = mismatch.name { throw CheckFailure(.tls, "certificate is not valid for \(name)") }
+            throw Self.failure(error, asking: what)
+        } catch {
+            try Task.checkCancellation()
+            throw CheckFailure.network(error)
+        }
+        let took = ProbeSupport.duration(start.duration(to: clock.now))
+        guard status == .serving else {
+            throw CheckFailure(.status, "\(what) is \(status.name) (in \(took))")
+        }
+        return .pass("\(what) is SERVING in \(took)")
+    }
+
+    /// `example.com` of `example.com:443`; an IPv6 address loses its brackets.
+    static func hostOfAuthority(_ authority: String) -> String {
+        if authority.hasPrefix("["), let end = authority.firstIndex(of: "]") {
+            return String(authority[authority.index(after: authority.startIndex)..<end])
+        }
+        if authority.filter({ $0 == ":" }).count == 1, let colon = authority.firstIndex(of: ":") {
+            return String(authority[..<colon])
+        }
+        return authority
+    }
+
+    /// An address is connected to as it is: its authority is then the address, and with TLS the
+    /// certificate must name it (NIOSSL matches it against the address connected to).
+    private var target: any ResolvableTarget {
+        switch try? SocketAddress(ipAddress: host, port: port) {
+        case .v4?: .ipv4(address: host, port: port)
+        case .v6?: .ipv6(address: host, port: port)
+        default: .dns(host: host, port: port)
+        }
+    }
+
+    private var security: HTTP2ClientTransport.Posix.TransportSecurity {
+        guard let tls else { return .plaintext }
+        return .tls { config in
+            if let caFile = tls.caFile {
+                config.trustRoots = .certificates([.file(path: caFile, format: .pem)])
+            }
+            if let client = tls.clientCertificate {
+                config.certificateChain = [.file(path: client.certificate, format: .pem)]
+                config.privateKey = .file(path: client.key, format: .pem)
+            }
+        }
+    }
+
+    /// The failure for an RPC that did not return a status: a transport error keeps its reason.
+    static func failure(_ error: RPCError, asking what: String) -> CheckFailure {
+        if error.code == .unavailable, let cause = error.cause {
+            let underlying = (cause as? RPCError)?.cause ?? cause
+            let failure = CheckFailure.network(underlying)
+            if failure.reason != .error { return failure }
+        }
+        switch error.code {
+        case .unimplemented:
+            return CheckFailure(.status, "the server does not implement grpc.health.v1.Health (UNIMPLEMENTED)")
+        case .notFound:
+            return CheckFailure(.status, "\(what) is unknown to the server (NOT_FOUND)")
+        case .unavailable:
+            return CheckFailure(.refused, "the server is unavailable: \(error.message)")
+        case .deadlineExceeded:
+            return CheckFailure(.timeout, "the server did not answer in time (DEADLINE_EXCEEDED)")
+        default:
+            return CheckFailure(.status, "Check failed with \(error.code): \(error.message)")
+        }
+    }
+}
+
+// MARK: - The two messages, in protobuf
+
+/// `HealthCheckRequest { string service = 1; }`.
+struct HealthRequestCoder: MessageSerializer {
+    func serialize<Bytes: GRPCContiguousBytes>(_ service: String) throws -> Bytes {
+        let utf8 = Array(service.utf8)
+        guard !utf8.isEmpty else { return Bytes([]) }
+        return Bytes([0x0A] + Protobuf.varint(UInt64(utf8.count)) + utf8)
+    }
+}
+
+/// `HealthCheckResponse { ServingStatus status = 1; }`; fields it does not know are skipped.
+struct HealthResponseCoder: MessageDeserializer {
+    func deserialize<Bytes: GRPCContiguousBytes>(_ bytes: Bytes) throws -> GRPCProbe.ServingStatus {
+        let value = try bytes.withUnsafeBytes { try Protobuf.field(1, in: Array($0)) } ?? 0
+        return GRPCProbe.ServingStatus(rawValue: Int(clamping: value)) ?? .unknown
+    }
+}
+
+/// The little of the protobuf wire format the health messages need.
+enum Protobuf {
+    struct Malformed: Error {}
+
+    static func varint(_ value: UInt64) -> [UInt8] {
+        var value = value
+        var bytes: [UInt8] = []
+        while value >= 0x80 {
+            bytes.append(UInt8(value & 0x7F) | 0x80)
+            value >>= 7
+        }
+        bytes.append(UInt8(value))
+        return bytes
+    }
+
+    /// The last value of varint field `number`, skipping every other field; nil when it is absent.
+    static func field(_ number: UInt64, in bytes: [UInt8]) throws -> UInt64? {
+        var index = 0
+        func readVarint() throws -> UInt64 {
+            var value: UInt64 = 0
+            var shift: UInt64 = 0
+            while true {
+                guard index < bytes.count, shift < 64 else { throw Malformed() }
+                let byte = bytes[index]
+                index += 1
+                value |= UInt64(byte & 0x7F) << shift
+                if byte & 0x80 == 0 { return value }
+                shift += 7
+            }
+        }
+        var found: UInt64?
+        while index < bytes.count {
+            let key = try readVarint()
+            switch key & 7 {
+            case 0:
+                let value = try readVarint()
+                if key >> 3 == number { found = value }
+            case 1: index += 8
+            case 2:
+                let length = try readVarint()
+                guard length <= UInt64(bytes.count - index) else { throw Malformed() }
+                index += Int(length)
+            case 5: index += 4
+            default: throw Malformed()
+            }
+            guard index <= bytes.count else { throw Malformed() }
+        }
+        return found
+    }
+}
+
+// MARK: - The name the certificate must be valid for
+
+/// The name a connection's certificate was found not to be valid for, if any.
+private final class NameMismatch: Sendable {
+    private let found = Mutex<String?>(nil)
+    var name: String? { found.withLock { $0 } }
+    func record(_ name: String) { found.withLock { $0 = name } }
+}
+
+/// Closes a connection whose certificate does not name `name`: NIOSSL accepts a certificate for the
+/// address connected to whatever the authority (the `tls` check has the same rule).
+private final class NameCheck: ChannelInboundHandler {
+    typealias InboundIn = NIOAny
+
+    private let name: String
+    private let mismatch: NameMismatch
+    private let tls: NIOSSLClientHandler
+
+    init(name: String, mismatch: NameMismatch, tls: NIOSSLClientHandler) {
+        self.name = name
+        self.mismatch = mismatch
+        self.tls = tls
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted = event as? TLSUserEvent, let leaf = tls.peerCertificate,
+            !TLSClient.hasDNSName(name, leaf)
+        {
+            mismatch.record(name)
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+}
