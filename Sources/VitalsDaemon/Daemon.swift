@@ -157,6 +157,8 @@ public enum Daemon {
         services += [
             .init(service: monitor),
             .init(service: ReloadSignalService(daemon: daemon)),
+            // Stopped after STOPPING=1 and before the listeners: /readyz fails while they still answer.
+            .init(service: DrainService(source: daemon, delay: configuration.web.shutdownDelay, logger: logger)),
             // Last, so that a graceful shutdown reaches it first and STOPPING=1 goes out at once.
             .init(
                 service: ReadinessService(notifier: notifier, store: store) {
@@ -178,7 +180,15 @@ public enum Daemon {
             logger.info("systemd watchdog enabled", metadata: ["ping_interval": "\(watchdogInterval)"])
         }
         // After everything: a graceful shutdown reaches it first, and the deadline starts at once.
-        services.append(.init(service: StopDeadline(supervisor: context.supervisor, logger: logger)))
+        services.append(
+            .init(
+                service: StopDeadline(
+                    supervisor: context.supervisor,
+                    logger: logger,
+                    drain: configuration.web.shutdownDelay
+                )
+            )
+        )
         let group = ServiceGroup(
             configuration: .init(
                 services: services,

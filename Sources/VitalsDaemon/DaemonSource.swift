@@ -12,6 +12,13 @@ final class DaemonSource: HealthSource {
     private let heartbeats: HeartbeatStore
     private let notifier: Notifier
     private let settings: Mutex<Settings>
+    private let draining = Atomic<Bool>(false)
+    /// The scheduler's turn count when it last moved, and when that was seen.
+    private let lastTurn: Mutex<(count: UInt64, seen: ContinuousClock.Instant)>
+
+    /// How long the scheduling loop may go without a turn before `/livez` fails: it turns at least once a
+    /// second while it lives.
+    static let stallLimit = Duration.seconds(10)
 
     /// What a reload replaces.
     private struct Settings {
@@ -40,6 +47,28 @@ final class DaemonSource: HealthSource {
         self.notifier = notifier
         self.canReload = canReload
         self.settings = Mutex(Settings(configuration))
+        self.lastTurn = Mutex((monitor.progressCount, ContinuousClock.now))
+    }
+
+    var isDraining: Bool { draining.load(ordering: .relaxed) }
+
+    /// From now on `/readyz` fails: the daemon is about to stop.
+    func startDraining() {
+        draining.store(true, ordering: .relaxed)
+    }
+
+    var liveness: Liveness {
+        let count = monitor.progressCount
+        let now = ContinuousClock.now
+        let stalled = lastTurn.withLock { last -> Duration? in
+            if last.count != count {
+                last = (count, now)
+                return nil
+            }
+            let quiet = last.seen.duration(to: now)
+            return quiet > Self.stallLimit ? quiet : nil
+        }
+        return stalled.map { Liveness(problem: "the scheduler has not turned for \($0.shortDescription)") } ?? .alive
     }
 
     var store: ResultStore { monitor.store }

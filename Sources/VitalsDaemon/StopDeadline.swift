@@ -19,15 +19,17 @@ struct StopDeadline: Service {
 
     let supervisor: ProcessSupervisor
     let logger: Logger
+    /// `web.shutdown_delay`: the drain before the stop proper, added to the limit.
+    var drain: Duration = .zero
 
     func run() async throws {
         // Returns when the graceful shutdown begins; the deadline runs on, detached, from then.
         try? await gracefulShutdown()
-        let (supervisor, logger) = (supervisor, logger)
+        let (supervisor, logger, limit) = (supervisor, logger, Self.limit + drain)
         // A thread of its own: busy cooperative threads (rendering for slow clients) cannot delay it.
         Thread.detachNewThread {
-            Thread.sleep(forTimeInterval: Self.limit.inSeconds)
-            logger.warning("Stopping took too long; exiting now", metadata: ["limit": "\(Self.limit)"])
+            Thread.sleep(forTimeInterval: limit.inSeconds)
+            logger.warning("Stopping took too long; exiting now", metadata: ["limit": "\(limit)"])
             supervisor.killAll()
             exit(0)
         }

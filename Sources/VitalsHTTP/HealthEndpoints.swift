@@ -74,6 +74,32 @@ public final class HealthEndpoints: Sendable {
                 return self.health.respond(to: request, tag: tag, from: source).response(for: method)
             }
             router.on("environment", method: method) { _, _ in self.environment().response(for: method) }
+            router.on("livez", method: method) { request, _ in
+                let query = request.uri.queryParameters
+                return ProbeEndpoints.liveness(
+                    source.liveness,
+                    verbose: query.get("verbose") != nil,
+                    excluding: query.getAll("exclude")
+                )
+                .response(for: method)
+            }
+            for path in ["readyz", "readyz/{tag}"] {
+                router.on(RouterPath(path), method: method) { request, context in
+                    let tag = context.parameters.get("tag")
+                    await source.prepare(tag: tag)
+                    let query = request.uri.queryParameters
+                    let reply = ProbeEndpoints.readiness(
+                        source.store.snapshot(),
+                        tag: tag,
+                        draining: source.isDraining,
+                        verbose: query.get("verbose") != nil,
+                        excluding: query.getAll("exclude")
+                    )
+                    return (reply ?? Reply(.notFound, text: "no check has the tag \"\(tag ?? "")\"\n")).response(
+                        for: method
+                    )
+                }
+            }
             router.on("", method: method) { request, _ in
                 await source.prepare(tag: nil)
                 return self.health.respond(to: request, tag: nil, forcing: .html, from: source).response(for: method)
@@ -101,6 +127,7 @@ public final class HealthEndpoints: Sendable {
         let readOnly: [HTTPRequest.Method] = [.get, .head]
         var allowed: [(path: RouterPath, methods: [HTTPRequest.Method])] = [
             ("metrics", readOnly), ("health", readOnly), ("health/{tag}", readOnly), ("environment", readOnly),
+            ("livez", readOnly), ("readyz", readOnly), ("readyz/{tag}", readOnly),
             ("", readOnly), ("ping/{name}", [.get, .post]), ("ping/{name}/fail", [.get, .post]),
         ]
         if source.canReload { allowed.append(("-/reload", [.post])) }

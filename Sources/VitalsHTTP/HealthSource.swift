@@ -23,6 +23,10 @@ public protocol HealthSource: Sendable {
     func ping(_ name: String, success: Bool) -> Bool
     /// Reloads the configuration for `POST /-/reload`.
     func reload() async -> HealthEndpoints.ReloadResult
+    /// Whether the scheduling loop still turns, for `/livez`; alive by default.
+    var liveness: Liveness { get }
+    /// True while the source drains before it stops: `/readyz` then fails. False by default.
+    var isDraining: Bool { get }
 }
 
 extension HealthSource {
@@ -41,6 +45,10 @@ extension HealthSource {
 
     /// No reload.
     public var canReload: Bool { false }
+
+    public var liveness: Liveness { .alive }
+
+    public var isDraining: Bool { false }
 
     /// No reload: a failure that says so.
     public func reload() async -> HealthEndpoints.ReloadResult {

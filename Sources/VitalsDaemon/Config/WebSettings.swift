@@ -11,6 +11,8 @@ struct WebSettings: ConfigSection {
     var maxConnections = 1024
     /// With `basic_auth_users` in the web configuration file: what a request without credentials sees.
     var anonymousHealth = AnonymousHealth.none
+    /// On SIGTERM, `/readyz` fails for this long before the listener closes. Read at start-up.
+    var shutdownDelay = Duration.zero
 
     static var keys: [ConfigKey<Self>] {
         [
@@ -36,6 +38,14 @@ struct WebSettings: ConfigSection {
                     (1...1_000_000).contains($0) ? nil : "must be between 1 and 1000000"
                 },
                 "Connections open at once; more are closed when accepted; read at start-up."
+            ),
+            .key(
+                "shutdown_delay",
+                \.shutdownDelay,
+                ValueReader.duration.checked("duration 0–5m") {
+                    $0 <= .seconds(300) ? nil : "must not be longer than 5m"
+                },
+                "On SIGTERM, `/readyz` fails (503) for this long before the listener closes, so that load balancers and Kubernetes endpoints drain; read at start-up."
             ),
             .key(
                 "anonymous_health",
