@@ -1,12 +1,14 @@
-/// Loads the configuration the daemon was started with: a file, or the embedded defaults.
+/// Loads the configuration the daemon was started with: files and directories (`--config.file`,
+/// repeatable), or the embedded defaults.
 struct ConfigSource: Sendable {
-    let path: String?
+    let paths: [String]
 
-    /// The path used in messages.
-    var displayPath: String { path ?? "<default configuration>" }
+    /// The paths used in messages.
+    var displayPath: String { paths.isEmpty ? "<default configuration>" : paths.joined(separator: ",") }
 
+    /// Reads the files now: a reload sees the files a directory holds then, added and removed ones too.
     func load() throws(ConfigError) -> Configuration {
-        guard let path else { return .default }
-        return try ConfigLoader.load(path: path)
+        guard !paths.isEmpty else { return .default }
+        return try ConfigLoader.load(paths: paths)
     }
 }

@@ -19,8 +19,9 @@ extension Daemon {
 
     /// Runs every check once (or those with one of `tags`), prints the results and
     /// returns 0 when no critical check failed, 1 when one did, 2 on a configuration error.
-    public static func check(configFile: String?, format: CheckFormat, tags: [String], logger: Logger) async -> Int32 {
-        let source = ConfigSource(path: configFile)
+    public static func check(configFiles: [String], format: CheckFormat, tags: [String], logger: Logger) async -> Int32
+    {
+        let source = ConfigSource(paths: configFiles)
         let context = ProbeContext(ownsProcess: true)
         let definitions: [CheckDefinition]
         do {
@@ -63,13 +64,14 @@ extension Daemon {
 
     /// Validates a configuration file and a web configuration file (either may be nil); prints a
     /// summary of each (exit 0) or every error (exit 2).
-    public static func checkConfig(path: String?, webConfigFile: String? = nil) async -> Int32 {
+    public static func checkConfig(paths: [String], webConfigFile: String? = nil) async -> Int32 {
         var failed = false
-        if let path {
+        if !paths.isEmpty {
+            let source = ConfigSource(paths: paths)
             do {
-                let configuration = try ConfigLoader.load(path: path)
+                let configuration = try source.load()
                 let critical = configuration.checks.filter(\.critical).count
-                print("\(path): OK, \(configuration.checks.count) checks (\(critical) critical)")
+                print("\(source.displayPath): OK, \(configuration.checks.count) checks (\(critical) critical)")
             } catch {
                 for diagnostic in error.diagnostics { printError(diagnostic.description) }
                 failed = true

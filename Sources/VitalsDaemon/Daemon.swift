@@ -56,7 +56,7 @@ public enum Daemon {
             for diagnostic in error.diagnostics { printError(diagnostic.description) }
             return ExitCode.usage
         }
-        let source = ConfigSource(path: options.configFile)
+        let source = ConfigSource(paths: options.configFiles)
         let context = ProbeContext(ownsProcess: true)
         let factory = CheckFactory(context: context)
         let configuration: Configuration

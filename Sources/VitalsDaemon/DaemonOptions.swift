@@ -2,8 +2,9 @@ public import Logging
 
 /// What the command line tells the daemon.
 public struct DaemonOptions: Sendable {
-    /// The YAML file; `nil` runs the embedded default checks.
-    public var configFile: String?
+    /// The YAML files and directories of `*.yml` files (`--config.file`, repeatable), merged; empty runs
+    /// the embedded default checks.
+    public var configFiles: [String]
     /// `HOST:PORT`s to listen on, one listener each (`--web.listen-address`, repeatable).
     public var listenAddresses: [String]
     /// The exporter-toolkit web configuration (`--web.config.file`): TLS, basic auth, headers.
@@ -21,7 +22,7 @@ public struct DaemonOptions: Sendable {
     public var storagePath: String?
 
     public init(
-        configFile: String? = nil,
+        configFiles: [String] = [],
         listenAddresses: [String] = ["127.0.0.1:9469"],
         webConfigFile: String? = nil,
         systemdSocket: Bool = false,
@@ -30,7 +31,7 @@ public struct DaemonOptions: Sendable {
         logFormat: LogFormat = .logfmt,
         storagePath: String? = nil
     ) {
-        self.configFile = configFile
+        self.configFiles = configFiles
         self.listenAddresses = listenAddresses
         self.webConfigFile = webConfigFile
         self.systemdSocket = systemdSocket

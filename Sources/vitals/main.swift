@@ -53,8 +53,12 @@ struct LoggingOptions: ParsableArguments {
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the checks and serve the results (the default).")
 
-    @Option(name: .customLong("config.file"), help: "The YAML configuration; without it the default checks run.")
-    var configFile: String?
+    @Option(
+        name: .customLong("config.file"),
+        help:
+            "A YAML configuration file, or a directory of *.yml files (repeatable; merged in order); without it the default checks run."
+    )
+    var configFile: [String] = []
 
     @Option(name: .customLong("web.listen-address"), help: "Address to listen on (repeatable; default 127.0.0.1:9469).")
     var listenAddresses: [String] = []
@@ -87,7 +91,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let options = DaemonOptions(
-            configFile: configFile,
+            configFiles: configFile,
             listenAddresses: listenAddresses.isEmpty ? ["127.0.0.1:9469"] : listenAddresses,
             webConfigFile: webConfigFile,
             systemdSocket: systemdSocket,
@@ -109,8 +113,12 @@ struct Check: AsyncParsableCommand {
         abstract: "Run every check once and print the results; exit 1 when a critical check fails."
     )
 
-    @Option(name: .customLong("config.file"), help: "The YAML configuration; without it the default checks run.")
-    var configFile: String?
+    @Option(
+        name: .customLong("config.file"),
+        help:
+            "A YAML configuration file, or a directory of *.yml files (repeatable; merged in order); without it the default checks run."
+    )
+    var configFile: [String] = []
 
     @Option(help: "Output format; nagios prints one plugin line and exits 0/1/2/3.")
     var format: Daemon.CheckFormat = .text
@@ -122,7 +130,7 @@ struct Check: AsyncParsableCommand {
 
     func run() async throws {
         let code = await Daemon.check(
-            configFile: configFile,
+            configFiles: configFile,
             format: format,
             tags: tags,
             logger: logging.makeLogger()
@@ -137,20 +145,23 @@ struct CheckConfig: AsyncParsableCommand {
         abstract: "Validate a configuration file; exit 2 with every error if invalid."
     )
 
-    @Option(name: .customLong("config.file"), help: "The YAML configuration to validate.")
-    var configFile: String?
+    @Option(
+        name: .customLong("config.file"),
+        help: "A YAML configuration file, or a directory of *.yml files, to validate (repeatable; merged in order)."
+    )
+    var configFile: [String] = []
 
     @Option(name: .customLong("web.config.file"), help: "A web configuration file to validate as well.")
     var webConfigFile: String?
 
     func validate() throws {
-        if configFile == nil && webConfigFile == nil {
+        if configFile.isEmpty && webConfigFile == nil {
             throw ValidationError("give --config.file, --web.config.file, or both")
         }
     }
 
     func run() async throws {
-        let code = await Daemon.checkConfig(path: configFile, webConfigFile: webConfigFile)
+        let code = await Daemon.checkConfig(paths: configFile, webConfigFile: webConfigFile)
         if code != 0 { throw ExitCode(code) }
     }
 }

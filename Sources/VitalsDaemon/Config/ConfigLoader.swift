@@ -30,6 +30,122 @@ enum ConfigLoader {
         try loadDocument(path: path) { validator, root in validator.configuration(from: root) }
     }
 
+    /// Reads every configuration file `paths` name and merges them: a directory stands for its `*.yml`
+    /// and `*.yaml` files in name order. The `checks` lists follow one another, and a check name may be
+    /// used once in all; every other section is read from the one file that sets it.
+    ///
+    /// - Throws: ``ConfigError`` with every mistake of every file.
+    static func load(paths: [String]) throws(ConfigError) -> Configuration {
+        let files = try files(paths)
+        if files.count == 1 { return try load(path: files[0]) }
+        var diagnostics: [Diagnostic] = []
+        var documents: [(validator: ConfigValidator, file: ConfigMapping)] = []
+        for path in files {
+            let text: String
+            switch readFile(path) {
+            case .success(let contents): text = contents
+            case .failure(let reason):
+                diagnostics.append(
+                    Diagnostic(path: path, line: 0, column: 0, message: "cannot read file: \(reason.message)")
+                )
+                continue
+            }
+            let root: Node?
+            do {
+                root = try Yams.compose(yaml: text)
+            } catch {
+                diagnostics += syntaxDiagnostics(error, yaml: text, path: path)
+                continue
+            }
+            var validator = ConfigValidator(path: path)
+            if let file = validator.document(root, keys: ConfigValidator.sectionKeys) {
+                documents.append((validator, file))
+            } else {
+                diagnostics += validator.diagnostics
+            }
+        }
+        // Each section from the one file that sets it.
+        func section<Section: ConfigSection>(_ name: String) -> Section? {
+            let owners = documents.indices.filter { documents[$0].file.value(name) != nil }
+            for later in owners.dropFirst() {
+                let first = documents[owners[0]].validator.path
+                documents[later].validator.report(
+                    "\(name): also set in \(first); a section goes in one file",
+                    at: documents[later].file.value(name)?.mark
+                )
+            }
+            guard let owner = owners.first else { return Section() }
+            return documents[owner].validator.section(documents[owner].file.value(name), named: name)
+        }
+        let global: GlobalSettings? = section("global")
+        let web: WebSettings? = section("web")
+        let environment: EnvironmentSettings? = section("environment")
+        let watchdog: WatchdogSettings? = section("watchdog")
+        let metrics: MetricsSettings? = section("metrics")
+        var checks: [CheckSpec] = []
+        var defined: [String: String] = [:]
+        for index in documents.indices {
+            guard let node = documents[index].file.value("checks") else { continue }
+            checks += documents[index].validator.checkSpecs(node, global: global, metrics: metrics, defined: &defined)
+            // A name's place, as a later file's duplicate shows it.
+            let path = documents[index].validator.path
+            for (name, place) in defined where place.hasPrefix("line ") {
+                defined[name] = "\(path):\(place.dropFirst("line ".count))"
+            }
+        }
+        if !documents.isEmpty, !documents.contains(where: { $0.file.value("checks") != nil }) {
+            documents[0].validator.report("no file has the required key \"checks\"", at: documents[0].file.mark)
+        }
+        diagnostics += documents.flatMap(\.validator.diagnostics)
+        guard diagnostics.isEmpty, let global, let web, let environment, let watchdog, let metrics else {
+            throw ConfigError(diagnostics: diagnostics)
+        }
+        return Configuration(
+            global: global,
+            web: web,
+            environment: environment,
+            watchdog: watchdog,
+            metrics: metrics,
+            checks: checks
+        )
+    }
+
+    /// The files `paths` name, in order: a file as it is, a directory as its `*.yml` and `*.yaml` files
+    /// sorted by name (hidden files left out).
+    /// - Throws: ``ConfigError`` for a directory that cannot be read or holds no such file.
+    static func files(_ paths: [String]) throws(ConfigError) -> [String] {
+        var files: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                files.append(path)
+                continue
+            }
+            let names: [String]
+            do {
+                names = try FileManager.default.contentsOfDirectory(atPath: path)
+            } catch {
+                throw ConfigError(diagnostics: [
+                    Diagnostic(
+                        path: path,
+                        line: 0,
+                        column: 0,
+                        message: "cannot read directory: \(error.localizedDescription)"
+                    )
+                ])
+            }
+            let yaml = names.filter { !$0.hasPrefix(".") && ($0.hasSuffix(".yml") || $0.hasSuffix(".yaml")) }.sorted()
+            guard !yaml.isEmpty else {
+                throw ConfigError(diagnostics: [
+                    Diagnostic(path: path, line: 0, column: 0, message: "the directory holds no *.yml or *.yaml file")
+                ])
+            }
+            let directory = path.hasSuffix("/") ? String(path.dropLast()) : path
+            files += yaml.map { "\(directory)/\($0)" }
+        }
+        return files
+    }
+
     /// Validates `yaml`; `path` only names the file in diagnostics.
     ///
     /// - Throws: ``ConfigError`` with every mistake, sorted by position.

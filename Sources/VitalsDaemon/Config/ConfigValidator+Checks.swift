@@ -9,22 +9,27 @@ extension ConfigValidator {
     ]
 
     /// Reads the `checks` list. `global` and `metrics` are nil when their section is invalid (already
-    /// reported).
-    mutating func checkSpecs(_ node: Node, global: GlobalSettings?, metrics: MetricsSettings?) -> [CheckSpec] {
+    /// reported). `defined` holds where each name seen so far was defined (`line 4`, or `a.yml:4` in
+    /// another file), and gains this list's names.
+    mutating func checkSpecs(
+        _ node: Node,
+        global: GlobalSettings?,
+        metrics: MetricsSettings?,
+        defined: inout [String: String]
+    ) -> [CheckSpec] {
         if isNull(node) { return [] }
         guard case .sequence(let sequence) = node else {
             report("checks: must be a list of checks", at: node.mark)
             return []
         }
         var specs: [CheckSpec] = []
-        var firstLineOfName: [String: Int] = [:]
         for (index, item) in sequence.enumerated() {
             if let spec = checkSpec(
                 item,
                 index: index,
                 global: global,
                 metrics: metrics,
-                firstLineOfName: &firstLineOfName
+                defined: &defined
             ) {
                 specs.append(spec)
             }
@@ -49,7 +54,7 @@ extension ConfigValidator {
         index: Int,
         global: GlobalSettings?,
         metrics inheritedMetrics: MetricsSettings?,
-        firstLineOfName: inout [String: Int]
+        defined: inout [String: String]
     ) -> CheckSpec? {
         let unnamed = ConfigScope.check(index: index, name: nil)
         guard case .mapping = node, var check = mapping(node, scope: unnamed, described: "", allowNull: false) else {
@@ -61,10 +66,10 @@ extension ConfigValidator {
         check.scope = .check(index: index, name: name)
         if let name, let nameNode = check.value("name") {
             let line = nameNode.mark?.line ?? 0
-            if let firstLine = firstLineOfName[name] {
-                report(check, "name", "duplicate name \"\(name)\" (first defined at line \(firstLine))")
+            if let first = defined[name] {
+                report(check, "name", "duplicate name \"\(name)\" (first defined at \(first))")
             } else {
-                firstLineOfName[name] = line
+                defined[name] = "line \(line)"
             }
         }
 

@@ -24,7 +24,8 @@ struct ConfigValidator {
         let metrics: MetricsSettings? = section(file.value("metrics"), named: "metrics")
         let checks: [CheckSpec]
         if let node = file.value("checks") {
-            checks = checkSpecs(node, global: global, metrics: metrics)
+            var defined: [String: String] = [:]
+            checks = checkSpecs(node, global: global, metrics: metrics, defined: &defined)
         } else {
             report(file.scope.message("missing required key \"checks\""), at: file.mark)
             checks = []
