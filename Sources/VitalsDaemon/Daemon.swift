@@ -39,6 +39,14 @@ public enum Daemon {
             parsed.append(address)
         }
         let addresses = parsed
+        var grpcAddress: HostPort?
+        if let text = options.grpcListenAddress {
+            guard let address = HostPort(text, listening: true) else {
+                printError("vitals: --grpc.listen-address: expected HOST:PORT, got \"\(text)\"")
+                return ExitCode.usage
+            }
+            grpcAddress = address
+        }
         let activatedSockets = options.systemdSocket ? SocketActivation.listeningStreamSockets() : []
         if options.systemdSocket && activatedSockets.isEmpty {
             printError(
@@ -154,6 +162,11 @@ public enum Daemon {
             .init(service: heartbeats)
         ]
         services += listeners.map { .init(service: $0) }
+        if let grpcAddress {
+            // Beside the HTTP listeners: it stops after the drain, having said NOT_SERVING.
+            let grpc = GRPCHealthServer(host: grpcAddress.host, port: grpcAddress.port, source: daemon, logger: logger)
+            services.append(.init(service: grpc))
+        }
         services += [
             .init(service: monitor),
             .init(service: ReloadSignalService(daemon: daemon)),
@@ -176,7 +189,7 @@ public enum Daemon {
                 requireHealthy: { daemon.requireHealthy },
                 ping: { notifier.notify("WATCHDOG=1") }
             )
-            services.insert(.init(service: watchdog), at: 2 + listeners.count)
+            services.insert(.init(service: watchdog), at: 2 + listeners.count + (grpcAddress == nil ? 0 : 1))
             logger.info("systemd watchdog enabled", metadata: ["ping_interval": "\(watchdogInterval)"])
         }
         // After everything: a graceful shutdown reaches it first, and the deadline starts at once.

@@ -13,6 +13,8 @@ public struct DaemonOptions: Sendable {
     public var systemdSocket: Bool
     /// Whether `POST /-/reload` is enabled.
     public var enableLifecycle: Bool
+    /// `HOST:PORT` to serve `grpc.health.v1.Health` on (`--grpc.listen-address`); nil serves none.
+    public var grpcListenAddress: String?
     /// The least severe level that is logged.
     public var logLevel: Logger.Level
     /// How log lines look.
@@ -27,6 +29,7 @@ public struct DaemonOptions: Sendable {
         webConfigFile: String? = nil,
         systemdSocket: Bool = false,
         enableLifecycle: Bool = false,
+        grpcListenAddress: String? = nil,
         logLevel: Logger.Level = .info,
         logFormat: LogFormat = .logfmt,
         storagePath: String? = nil
@@ -36,6 +39,7 @@ public struct DaemonOptions: Sendable {
         self.webConfigFile = webConfigFile
         self.systemdSocket = systemdSocket
         self.enableLifecycle = enableLifecycle
+        self.grpcListenAddress = grpcListenAddress
         self.logLevel = logLevel
         self.logFormat = logFormat
         self.storagePath = storagePath

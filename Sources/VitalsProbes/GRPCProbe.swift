@@ -200,8 +200,8 @@ public struct GRPCProbe: HealthCheck {
 struct HealthRequestCoder: MessageSerializer {
     func serialize<Bytes: GRPCContiguousBytes>(_ service: String) throws -> Bytes {
         let utf8 = Array(service.utf8)
-        guard !utf8.isEmpty else { return Bytes([]) }
-        return Bytes([0x0A] + Protobuf.varint(UInt64(utf8.count)) + utf8)
+        // proto3 leaves a default (empty) string out.
+        return Bytes(utf8.isEmpty ? [] : Protobuf.bytesField(1, utf8))
     }
 }
 
@@ -213,11 +213,12 @@ struct HealthResponseCoder: MessageDeserializer {
     }
 }
 
-/// The little of the protobuf wire format the health messages need.
-enum Protobuf {
-    struct Malformed: Error {}
+/// The little of the protobuf wire format the health messages need (client and server).
+package enum Protobuf {
+    /// Bytes that are not a protobuf message.
+    package struct Malformed: Error {}
 
-    static func varint(_ value: UInt64) -> [UInt8] {
+    package static func varint(_ value: UInt64) -> [UInt8] {
         var value = value
         var bytes: [UInt8] = []
         while value >= 0x80 {
@@ -228,8 +229,40 @@ enum Protobuf {
         return bytes
     }
 
+    /// A varint field: its key and value.
+    package static func varintField(_ number: UInt64, _ value: UInt64) -> [UInt8] {
+        varint(number << 3) + varint(value)
+    }
+
+    /// A length-delimited field (a string, bytes, a message): its key, length and bytes.
+    package static func bytesField(_ number: UInt64, _ bytes: [UInt8]) -> [UInt8] {
+        varint(number << 3 | 2) + varint(UInt64(bytes.count)) + bytes
+    }
+
     /// The last value of varint field `number`, skipping every other field; nil when it is absent.
-    static func field(_ number: UInt64, in bytes: [UInt8]) throws -> UInt64? {
+    package static func field(_ number: UInt64, in bytes: [UInt8]) throws -> UInt64? {
+        var found: UInt64?
+        try forEachField(in: bytes) { key, value, _ in
+            if key == number << 3 { found = value }
+        }
+        return found
+    }
+
+    /// The last value of length-delimited field `number`; nil when it is absent.
+    package static func bytesField(_ number: UInt64, in bytes: [UInt8]) throws -> [UInt8]? {
+        var found: [UInt8]?
+        try forEachField(in: bytes) { key, _, payload in
+            if key == number << 3 | 2 { found = Array(payload) }
+        }
+        return found
+    }
+
+    /// Calls `body` with each field's key and, for a varint, its value, or for a length-delimited
+    /// field, its bytes.
+    private static func forEachField(
+        in bytes: [UInt8],
+        _ body: (_ key: UInt64, _ value: UInt64, _ payload: ArraySlice<UInt8>) -> Void
+    ) throws {
         var index = 0
         func readVarint() throws -> UInt64 {
             var value: UInt64 = 0
@@ -243,24 +276,22 @@ enum Protobuf {
                 shift += 7
             }
         }
-        var found: UInt64?
         while index < bytes.count {
             let key = try readVarint()
             switch key & 7 {
             case 0:
-                let value = try readVarint()
-                if key >> 3 == number { found = value }
+                body(key, try readVarint(), [])
             case 1: index += 8
             case 2:
                 let length = try readVarint()
                 guard length <= UInt64(bytes.count - index) else { throw Malformed() }
+                body(key, 0, bytes[index..<index + Int(length)])
                 index += Int(length)
             case 5: index += 4
             default: throw Malformed()
             }
             guard index <= bytes.count else { throw Malformed() }
         }
-        return found
     }
 }
 

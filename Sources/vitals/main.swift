@@ -79,6 +79,12 @@ struct Serve: AsyncParsableCommand {
     var enableLifecycle = false
 
     @Option(
+        name: .customLong("grpc.listen-address"),
+        help: "Also serve grpc.health.v1.Health (Check, Watch) here, in plaintext HTTP/2, for gRPC probes."
+    )
+    var grpcListenAddress: String?
+
+    @Option(
         name: .customLong("storage.path"),
         help: ArgumentHelp(
             "Directory for state kept across restarts (heartbeats' last pings); \"\" keeps none.",
@@ -96,6 +102,7 @@ struct Serve: AsyncParsableCommand {
             webConfigFile: webConfigFile,
             systemdSocket: systemdSocket,
             enableLifecycle: enableLifecycle,
+            grpcListenAddress: grpcListenAddress,
             logLevel: logging.level.level,
             logFormat: logging.format,
             storagePath: storagePath

@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+
+/// `--grpc.listen-address`: the daemon's own `grpc.health.v1.Health`, asked by Python's gRPC health
+/// client (`StandIns/health_client.py`), as kubelet's gRPC probe, Envoy or Consul would.
+@Suite(.tags(.integration)) struct GRPCHealthServerTests {
+    @Test func checkAndWatchFollowTheChecksAndAStopEndsTheWatch() async throws {
+        let directory = try TemporaryDirectory()
+        let flag = try directory.write("flag", "present\n")
+        let daemon = try await DaemonProcess(
+            config: """
+                checks:
+                  - {name: flag, type: file, path: \(flag), interval: 1s, tags: [api]}
+                  - {name: extra, type: exec, command: [/bin/true], critical: false, tags: [batch]}
+                """,
+            in: directory,
+            extraArguments: ["--grpc.listen-address", "127.0.0.1:0"]
+        )
+        try await waitForFirstResults(daemon)
+        var address = ""
+        try await waitUntil("the gRPC listener's address in the log") {
+            let line = daemon.logText.split(separator: "\n").first { $0.contains("gRPC health service listening") }
+            address =
+                line.flatMap { $0.split(separator: " ").first { $0.hasPrefix("address=") } }
+                .map { String($0.dropFirst("address=".count)) } ?? ""
+            return !address.isEmpty
+        }
+        func check(_ service: String) async throws -> String {
+            let result = try await runProcess(
+                try venvPython(),
+                [StandInProcess.script("health_client.py"), address, service, "check"]
+            )
+            return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(try await check("-") == "SERVING")
+        #expect(try await check("api") == "SERVING")
+        #expect(try await check("nope") == "NOT_FOUND")
+
+        let watch = try await StandInProcess(
+            try venvPython(),
+            [StandInProcess.script("health_client.py"), address, "-", "watch"],
+            readyMarker: "SERVING\n",
+            what: "a Watch of the overall status"
+        )
+        // The critical check fails: Check and the open Watch both say so.
+        try FileManager.default.removeItem(atPath: flag)
+        try await waitUntil("the Watch to see NOT_SERVING") { watch.printed.contains("NOT_SERVING\n") }
+        #expect(try await check("-") == "NOT_SERVING")
+        #expect(try await check("batch") == "SERVING", "a tag's checks only")
+
+        #expect(try await daemon.stop() == 0)
+        try await waitUntil("the Watch to end with the daemon") { watch.printed.hasSuffix("END\n") }
+    }
+}
