@@ -164,7 +164,13 @@ public enum Daemon {
         services += listeners.map { .init(service: $0) }
         if let grpcAddress {
             // Beside the HTTP listeners: it stops after the drain, having said NOT_SERVING.
-            let grpc = GRPCHealthServer(host: grpcAddress.host, port: grpcAddress.port, source: daemon, logger: logger)
+            let grpc = GRPCHealthServer(
+                host: grpcAddress.host,
+                port: grpcAddress.port,
+                tls: security?.initialTLS,
+                source: daemon,
+                logger: logger
+            )
             services.append(.init(service: grpc))
         }
         services += [

@@ -5,7 +5,8 @@ import ServiceLifecycle
 import Vitals
 import VitalsProbes
 
-/// `grpc.health.v1.Health` on `--grpc.listen-address`, for kubelet's gRPC probes, Envoy and Consul.
+/// `grpc.health.v1.Health` on `--grpc.listen-address`, for kubelet's gRPC probes, Envoy and Consul;
+/// with TLS when `--web.config.file` has `tls_server_config`.
 ///
 /// The empty service name is the daemon as a whole (its critical checks); a tag is a service name (the
 /// checks with that tag). `SERVING` while none of them fails and each has run, `NOT_SERVING`
@@ -16,13 +17,28 @@ struct GRPCHealthServer: Service {
     let transport: HTTP2ServerTransport.Posix
     let logger: Logger
 
-    init(host: String, port: Int, source: DaemonSource, logger: Logger) {
+    /// - Parameter tls: the web configuration's TLS settings, read once: the certificate and key, and
+    ///   the client CA when `client_auth_type` verifies (a client must then present a certificate).
+    init(host: String, port: Int, tls: TLSServerSettings?, source: DaemonSource, logger: Logger) {
         transport = HTTP2ServerTransport.Posix(
             address: host.contains(":") ? .ipv6(host: host, port: port) : .ipv4(host: host, port: port),
-            transportSecurity: .plaintext
+            transportSecurity: Self.security(tls)
         )
         server = GRPCServer(transport: transport, services: [HealthService(source: source)])
         self.logger = logger
+    }
+
+    private static func security(_ tls: TLSServerSettings?) -> HTTP2ServerTransport.Posix.TransportSecurity {
+        guard let tls else { return .plaintext }
+        return .tls(
+            certificateChain: [.file(path: tls.certFile, format: .pem)],
+            privateKey: .file(path: tls.keyFile, format: .pem)
+        ) { config in
+            if let clientCA = tls.clientCAFile, tls.clientAuthType.verifies {
+                config.trustRoots = .certificates([.file(path: clientCA, format: .pem)])
+                config.clientCertificateVerification = .noHostnameVerification
+            }
+        }
     }
 
     func run() async throws {

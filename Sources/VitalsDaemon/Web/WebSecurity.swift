@@ -18,6 +18,8 @@ final class WebSecurity: Sendable {
     let path: String
     /// Whether the listeners speak TLS; fixed at start.
     let usesTLS: Bool
+    /// The TLS settings the file had at start, for the gRPC listener (which does not reload them).
+    let initialTLS: TLSServerSettings?
     private let logger: Logger
     private let state: Mutex<State>
     private let authentication: BasicAuthentication
@@ -44,6 +46,7 @@ final class WebSecurity: Sendable {
         let configuration = try ConfigLoader.loadWebConfiguration(path: path)
         let tls = try Self.tlsState(configuration, path: path)
         usesTLS = tls != nil
+        initialTLS = configuration.tls
         authentication = BasicAuthentication(users: configuration.users)
         state = Mutex(
             State(
