@@ -44,6 +44,8 @@ test:
 	fi; \
 	echo scripts/check-socket-activation.sh; \
 	scripts/check-socket-activation.sh; \
+	echo scripts/check-kubernetes.sh; \
+	scripts/check-kubernetes.sh; \
 	echo "VITALS_BINARY=$$VITALS_BINARY VITALS_VENV_PYTHON=$$VITALS_VENV_PYTHON $(SWIFT) test --skip-build $(TEST_FLAGS)"; \
 	$(SWIFT) test --skip-build $(TEST_FLAGS)
 

@@ -7,7 +7,7 @@
 #                                    prometheus-client for the OpenMetrics checks and
 #                                    grafana-foundation-sdk for the dashboards, bcrypt for test hashes,
 #                                    dbus-next (and Debian's dbus-daemon) and grpcio-health-checking
-#                                    for the systemd and grpc checks' tests
+#                                    for the systemd and grpc checks' tests, kubernetes-validate
 #
 # Idempotent and quiet: on a machine that already has everything it does no apt or pip work
 # and prints nothing. Runs as root, or through sudo when that exists.
@@ -23,6 +23,8 @@ readonly BCRYPT_VERSION="5.0.0"
 readonly DBUS_NEXT_VERSION="0.2.3"
 # A real gRPC server with the standard health service, for the grpc check's tests.
 readonly GRPC_HEALTH_VERSION="1.85.1"
+# Validates deploy/kubernetes against Kubernetes' schemas offline (scripts/check-kubernetes.sh).
+readonly KUBERNETES_VALIDATE_VERSION="1.37.0"
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 with_test=false
@@ -128,6 +130,10 @@ if $with_test; then
     if ! "$venv/bin/python" -c 'import grpc_health.v1.health' >/dev/null 2>&1; then
         log "installing grpcio-health-checking==$GRPC_HEALTH_VERSION into $venv"
         "$venv/bin/python" -m pip install -q --disable-pip-version-check "grpcio-health-checking==$GRPC_HEALTH_VERSION"
+    fi
+    if ! [[ -x "$venv/bin/kubernetes-validate" ]]; then
+        log "installing kubernetes-validate==$KUBERNETES_VALIDATE_VERSION into $venv"
+        "$venv/bin/python" -m pip install -q --disable-pip-version-check "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
     fi
     if ! "$venv/bin/python" -c 'import bcrypt' >/dev/null 2>&1; then
         log "installing bcrypt==$BCRYPT_VERSION into $venv"
