@@ -7,6 +7,7 @@
 #   make golden                                  rewrite the golden /metrics files and the docs key tables from the code
 #   make bench                                   fleet-scale goals beside node_exporter and blackbox_exporter (bench/scale.sh)
 #   make docs                                    DocC for the Vitals module, warnings as errors (.build-docs)
+#   make deb                                     .build-deb/packages/vitals_VERSION_ARCH.deb from a static release build, checked by scripts/check-deb.sh
 #   make clean                                   remove .build (a full rebuild takes minutes)
 
 SHELL := /bin/bash
@@ -19,7 +20,11 @@ ARGS ?=
 FORMAT_PATHS ?= Package.swift Sources Tests Examples Benchmarks/Benchmarks
 
 .DEFAULT_GOAL := build
-.PHONY: run build test format format-check golden bench docs clean
+.PHONY: run build test format format-check golden bench docs deb clean
+
+# The package's binary: release, Swift's runtime linked in (no toolchain on the target), its own
+# scratch path so that `make run`'s release build is not rebuilt each time.
+DEB_BUILD := $(SWIFT) build -c release --static-swift-stdlib --product vitals --scratch-path .build-deb
 
 run:
 	scripts/install-deps.sh
@@ -48,6 +53,14 @@ test:
 	scripts/check-kubernetes.sh; \
 	echo "VITALS_BINARY=$$VITALS_BINARY VITALS_VENV_PYTHON=$$VITALS_VENV_PYTHON $(SWIFT) test --skip-build $(TEST_FLAGS)"; \
 	$(SWIFT) test --skip-build $(TEST_FLAGS)
+
+# Not part of `make test`: the static release build alone takes about 20 minutes on 2 cores.
+deb:
+	scripts/install-deps.sh --deb
+	$(DEB_BUILD)
+	rm -rf .build-deb/packages
+	scripts/make-deb.sh "$$($(DEB_BUILD) --show-bin-path)/vitals" .build-deb/packages
+	scripts/check-deb.sh .build-deb/packages/vitals_*.deb
 
 format:
 	$(SWIFT) format format --in-place --parallel --recursive $(FORMAT_PATHS)

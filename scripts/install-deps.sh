@@ -2,6 +2,7 @@
 # Installs what `make run` (and, with --test, `make test`) needs and is missing.
 #
 #   scripts/install-deps.sh          libsystemd-dev, pkg-config, zlib1g-dev
+#   scripts/install-deps.sh --deb    also lintian and binutils, for `make deb`
 #   scripts/install-deps.sh --test   also prometheus (promtool + server), python3-venv, curl,
 #                                    postgresql, redis-server, memcached, openssl, iproute2, and a .venv/ with
 #                                    prometheus-client for the OpenMetrics checks and
@@ -28,12 +29,14 @@ readonly KUBERNETES_VALIDATE_VERSION="1.37.0"
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 with_test=false
+with_deb=false
 
 for arg in "$@"; do
     case "$arg" in
         --test) with_test=true ;;
+        --deb) with_deb=true ;;
         -h | --help)
-            sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+            sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
@@ -63,6 +66,11 @@ deb_installed libsystemd-dev || missing+=(libsystemd-dev)
 # pkg-config is also provided by pkgconf on newer systems: the command is what SwiftPM needs.
 deb_installed pkg-config || have_commands pkg-config || missing+=(pkg-config)
 deb_installed zlib1g-dev || missing+=(zlib1g-dev)
+if $with_deb; then
+    # make deb: dpkg-deb is essential; lintian checks the package, binutils strips the binary.
+    deb_installed lintian || missing+=(lintian)
+    have_commands strip readelf || missing+=(binutils)
+fi
 if $with_test; then
     deb_installed prometheus || have_commands prometheus promtool || missing+=(prometheus)
     deb_installed python3-venv || missing+=(python3-venv)
