@@ -3,8 +3,8 @@ import Testing
 
 @testable import VitalsProbes
 
-/// The RESP codec on replies as Redis 7 writes them (captured with `redis-cli --no-raw` and
-/// `nc`), on every prefix of them, on malformed bytes, and on random bytes.
+/// The RESP codec on replies as Redis 7 writes them and as the RESP3 specification gives them,
+/// on every prefix of them, on malformed bytes, and on random bytes.
 @Suite struct RESPTests {
     struct Case: Sendable, CustomTestStringConvertible {
         let wire: String
