@@ -173,8 +173,20 @@ public enum Daemon {
             )
             services.append(.init(service: grpc))
         }
+        services.append(.init(service: monitor))
+        if let watchdogInterval {
+            let watchdog = WatchdogService(
+                interval: watchdogInterval,
+                clock: ContinuousClock(),
+                progress: { monitor.progressCount },
+                isHealthy: { store.snapshot().isHealthy },
+                requireHealthy: { daemon.requireHealthy },
+                ping: { notifier.notify("WATCHDOG=1") }
+            )
+            services.append(.init(service: watchdog))
+            logger.info("systemd watchdog enabled", metadata: ["ping_interval": "\(watchdogInterval)"])
+        }
         services += [
-            .init(service: monitor),
             .init(service: ReloadSignalService(daemon: daemon)),
             // Stopped after STOPPING=1 and before the listeners: /readyz fails while they still answer.
             .init(service: DrainService(source: daemon, delay: configuration.web.shutdownDelay, logger: logger)),
@@ -186,18 +198,6 @@ public enum Daemon {
                 }
             ),
         ]
-        if let watchdogInterval {
-            let watchdog = WatchdogService(
-                interval: watchdogInterval,
-                clock: ContinuousClock(),
-                progress: { monitor.progressCount },
-                isHealthy: { store.snapshot().isHealthy },
-                requireHealthy: { daemon.requireHealthy },
-                ping: { notifier.notify("WATCHDOG=1") }
-            )
-            services.insert(.init(service: watchdog), at: 2 + listeners.count + (grpcAddress == nil ? 0 : 1))
-            logger.info("systemd watchdog enabled", metadata: ["ping_interval": "\(watchdogInterval)"])
-        }
         // After everything: a graceful shutdown reaches it first, and the deadline starts at once.
         services.append(
             .init(

@@ -3,6 +3,7 @@ import GRPCNIOTransportHTTP2
 import Logging
 import ServiceLifecycle
 import Vitals
+import VitalsHTTP
 import VitalsProbes
 
 /// `grpc.health.v1.Health` on `--grpc.listen-address`, for kubelet's gRPC probes, Envoy and Consul;
@@ -72,7 +73,7 @@ private struct HealthService: RegistrableRPCService {
             serializer: StatusCoder(),
             handler: { request, _ in
                 let service = try await ServerRequest(stream: request).message
-                guard let status = status(of: service) else {
+                guard let status = status(of: service, in: source.store.snapshot(), draining: source.isDraining) else {
                     return StreamingServerResponse(
                         error: RPCError(code: .notFound, message: "unknown service \"\(service)\"")
                     )
@@ -88,14 +89,21 @@ private struct HealthService: RegistrableRPCService {
                 let service = try await ServerRequest(stream: request).message
                 return StreamingServerResponse { writer in
                     var sent: GRPCProbe.ServingStatus?
+                    var judged: (version: UInt64, draining: Bool)?
                     while !Task.isCancelled {
-                        let now = status(of: service) ?? .serviceUnknown
-                        if now != sent {
-                            try await writer.write(now)
-                            sent = now
+                        // Judged again only when a result or the drain moved.
+                        let snapshot = source.store.snapshot()
+                        let draining = source.isDraining
+                        if judged?.version != snapshot.version || judged?.draining != draining {
+                            judged = (snapshot.version, draining)
+                            let now = status(of: service, in: snapshot, draining: draining) ?? .serviceUnknown
+                            if now != sent {
+                                try await writer.write(now)
+                                sent = now
+                            }
                         }
                         // A stop ends the stream once it has said NOT_SERVING, so the server can close.
-                        if source.isDraining { break }
+                        if draining { break }
                         try await Task.sleep(for: Self.watchInterval)
                     }
                     return [:]
@@ -104,19 +112,16 @@ private struct HealthService: RegistrableRPCService {
         )
     }
 
-    /// The status of `service` (empty: the critical checks; else a tag's checks), or nil for a tag no
-    /// check has.
-    private func status(of service: String) -> GRPCProbe.ServingStatus? {
-        let snapshot = source.store.snapshot()
-        let checks: [CheckSnapshot]
-        if service.isEmpty {
-            checks = snapshot.checks.filter(\.critical)
-        } else {
-            guard let tagged = snapshot.checks(taggedWith: service) else { return nil }
-            checks = tagged
-        }
-        let ready = !source.isDraining && checks.allSatisfy { $0.last != nil && $0.status != .fail }
-        return ready ? .serving : .notServing
+    /// The status of `service` (empty: the critical checks; else a tag's checks) as `/readyz` judges it,
+    /// or nil for a tag no check has.
+    private func status(
+        of service: String,
+        in snapshot: Snapshot,
+        draining: Bool
+    ) -> GRPCProbe.ServingStatus? {
+        let tag = service.isEmpty ? nil : service
+        guard let lines = ProbeEndpoints.readinessLines(snapshot, tag: tag, draining: draining) else { return nil }
+        return lines.allSatisfy { $0.problem == nil } ? .serving : .notServing
     }
 }
 

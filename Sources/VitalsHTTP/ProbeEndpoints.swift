@@ -1,5 +1,5 @@
 import HTTPTypes
-import Vitals
+package import Vitals
 
 /// `/livez` and `/readyz`, as Kubernetes probes and kube-apiserver have them: `ok` or a short list with
 /// `?verbose`, a status code a probe acts on, and `?exclude=NAME` to leave a check out.
@@ -7,11 +7,12 @@ import Vitals
 /// Liveness never depends on a dependency: it fails only when the scheduler has stopped turning, so that
 /// a restart is the cure. Readiness is the critical checks (or a tag's checks) and fails while the
 /// daemon drains before it stops.
-enum ProbeEndpoints {
+package enum ProbeEndpoints {
     /// One line of a verbose answer: `[+]db ok` or `[-]db failed: refused`.
-    struct Line: Equatable {
-        var name: String
-        var problem: String?
+    package struct Line: Equatable {
+        package var name: String
+        /// What keeps it from being fine, or nil.
+        package var problem: String?
 
         var text: String { problem.map { "[-]\(name) failed: \($0)" } ?? "[+]\(name) ok" }
     }
@@ -31,6 +32,20 @@ enum ProbeEndpoints {
         verbose: Bool,
         excluding excluded: [String]
     ) -> Reply? {
+        readinessLines(snapshot, tag: tag, draining: draining, excluding: excluded).map { lines in
+            answer("readyz", lines, verbose: verbose)
+        }
+    }
+
+    /// Readiness, line by line: the critical checks (`tag` nil) or those with `tag`, less `excluded`, and
+    /// a `shutdown` line while draining; ready when no line has a problem. Nil when no check has the
+    /// tag. `/readyz` and the gRPC health service both judge by it.
+    package static func readinessLines(
+        _ snapshot: Snapshot,
+        tag: String?,
+        draining: Bool,
+        excluding excluded: [String] = []
+    ) -> [Line]? {
         let checks: [CheckSnapshot]
         if let tag {
             guard let tagged = snapshot.checks(taggedWith: tag) else { return nil }
@@ -42,7 +57,7 @@ enum ProbeEndpoints {
             Line(name: check.name, problem: problem(of: check))
         }
         if draining { lines.append(Line(name: "shutdown", problem: "draining before the stop")) }
-        return answer("readyz", lines, verbose: verbose)
+        return lines
     }
 
     /// Why a check keeps the daemon from being ready, or nil. The reason, never the message: a probe's

@@ -137,7 +137,7 @@ public struct DNSProbe: HealthCheck {
 
     /// Runs the resolver on the thread pool and waits for it, or only until the task is cancelled.
     private func resolveOffThread() async throws -> [String] {
-        let answer = PendingAnswer()
+        let answer = PendingAnswer<[String]>()
         let (query, recordType, resolver) = (query, recordType, resolver)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
@@ -196,37 +196,4 @@ public struct DNSProbe: HealthCheck {
     #else
     private static let streamSocketType = SOCK_STREAM
     #endif
-}
-
-/// The answer of a lookup, handed over once: from the lookup's thread, or as a cancellation.
-private final class PendingAnswer: Sendable {
-    private struct State {
-        var result: Result<[String], any Error>?
-        var waiter: CheckedContinuation<[String], any Error>?
-    }
-
-    private let state = Mutex(State())
-
-    /// Waits for the answer with `continuation`.
-    /// - Returns: false when the answer is already there and `continuation` was resumed with it.
-    func wait(with continuation: CheckedContinuation<[String], any Error>) -> Bool {
-        let result = state.withLock { state -> Result<[String], any Error>? in
-            if state.result == nil { state.waiter = continuation }
-            return state.result
-        }
-        guard let result else { return true }
-        continuation.resume(with: result)
-        return false
-    }
-
-    /// Hands over `result` unless an answer came first, in which case it is dropped.
-    func deliver(_ result: Result<[String], any Error>) {
-        let waiter = state.withLock { state -> CheckedContinuation<[String], any Error>? in
-            guard state.result == nil else { return nil }
-            state.result = result
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume(with: result)
-    }
 }

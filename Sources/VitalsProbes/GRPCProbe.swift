@@ -83,17 +83,19 @@ public struct GRPCProbe: HealthCheck {
     static let check = MethodDescriptor(fullyQualifiedService: "grpc.health.v1.Health", method: "Check")
 
     public func run() async throws -> CheckOutcome {
-        let mismatch = NameMismatch()
+        let nameFailure = RecordedFailure()
         let transport: HTTP2ClientTransport.Posix
         do {
             var config = HTTP2ClientTransport.Posix.Config.defaults
             config.http2.authority = authority
-            if tls != nil, let name = authority.map(Self.hostOfAuthority), !TLSClient.isIPAddress(name) {
+            // The name the certificate must carry: the authority's host, else the one connected to.
+            let name = authority.map(Self.hostOfAuthority) ?? host
+            if tls != nil, !TLSClient.isIPAddress(name) {
                 config.channelDebuggingCallbacks.onCreateTCPConnection = { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let tls = try channel.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self)
                         try channel.pipeline.syncOperations.addHandler(
-                            NameCheck(name: name, mismatch: mismatch, tls: tls),
+                            NameCheck(name: name, failure: nameFailure, tls: tls),
                             position: .after(tls)
                         )
                     }
@@ -125,7 +127,7 @@ public struct GRPCProbe: HealthCheck {
             ) { response in try response.message }
         } catch let error as RPCError {
             try Task.checkCancellation()
-            if let name = mismatch.name { throw CheckFailure(.tls, "certificate is not valid for \(name)") }
+            if let failure = nameFailure.failure { throw failure }
             throw Self.failure(error, asking: what)
         } catch {
             try Task.checkCancellation()
@@ -297,35 +299,37 @@ package enum Protobuf {
 
 // MARK: - The name the certificate must be valid for
 
-/// The name a connection's certificate was found not to be valid for, if any.
-private final class NameMismatch: Sendable {
-    private let found = Mutex<String?>(nil)
-    var name: String? { found.withLock { $0 } }
-    func record(_ name: String) { found.withLock { $0 = name } }
+/// The failure a connection's name check found, if any.
+private final class RecordedFailure: Sendable {
+    private let found = Mutex<CheckFailure?>(nil)
+    var failure: CheckFailure? { found.withLock { $0 } }
+    func record(_ failure: CheckFailure) { found.withLock { $0 = failure } }
 }
 
-/// Closes a connection whose certificate does not name `name`: NIOSSL accepts a certificate for the
-/// address connected to whatever the authority (the `tls` check has the same rule).
+/// Closes a connection whose certificate does not name `name`, with ``TLSClient/verifyName(_:_:)``'s
+/// rule (the `tls` and `redis` checks have it too).
 private final class NameCheck: ChannelInboundHandler {
     typealias InboundIn = NIOAny
 
     private let name: String
-    private let mismatch: NameMismatch
+    private let failure: RecordedFailure
     private let tls: NIOSSLClientHandler
 
-    init(name: String, mismatch: NameMismatch, tls: NIOSSLClientHandler) {
+    init(name: String, failure: RecordedFailure, tls: NIOSSLClientHandler) {
         self.name = name
-        self.mismatch = mismatch
+        self.failure = failure
         self.tls = tls
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case .handshakeCompleted = event as? TLSUserEvent, let leaf = tls.peerCertificate,
-            !TLSClient.hasDNSName(name, leaf)
-        {
-            mismatch.record(name)
-            context.close(promise: nil)
-            return
+        if case .handshakeCompleted = event as? TLSUserEvent, let leaf = tls.peerCertificate {
+            do {
+                try TLSClient.verifyName(name, leaf)
+            } catch {
+                failure.record(error)
+                context.close(promise: nil)
+                return
+            }
         }
         context.fireUserInboundEventTriggered(event)
     }

@@ -133,12 +133,18 @@ struct TLSClient: Sendable {
     }
 
     /// Fails unless `leaf` is valid for the server name.
+    func verifyName(_ leaf: NIOSSLCertificate) throws(CheckFailure) {
+        try Self.verifyName(serverName, leaf)
+    }
+
+    /// Fails unless `leaf` is valid for `name`: one of its DNS names matches it (an IP address is left
+    /// to NIOSSL, which matches it against the address connected to).
     ///
     /// NIOSSL accepts a certificate whose IP address SAN matches the address connected to, whatever
     /// the server name: a server's default certificate for its own address would pass for any name.
-    func verifyName(_ leaf: NIOSSLCertificate) throws(CheckFailure) {
-        if let sniName, !Self.hasDNSName(sniName, leaf) {
-            throw CheckFailure(.tls, "certificate is not valid for \(serverName)")
+    static func verifyName(_ name: String, _ leaf: NIOSSLCertificate) throws(CheckFailure) {
+        guard isIPAddress(name) || hasDNSName(name, leaf) else {
+            throw CheckFailure(.tls, "certificate is not valid for \(name)")
         }
     }
 
@@ -156,7 +162,7 @@ struct TLSClient: Sendable {
 
     /// Whether `leaf` names `name` among its DNS subject alternative names, or has no subject
     /// alternative names at all (NIOSSL has then matched its common name).
-    static func hasDNSName(_ name: String, _ leaf: NIOSSLCertificate) -> Bool {
+    private static func hasDNSName(_ name: String, _ leaf: NIOSSLCertificate) -> Bool {
         let names: SubjectAlternativeNames?
         do {
             names = try Certificate(derEncoded: leaf.toDERBytes()).extensions.subjectAlternativeNames

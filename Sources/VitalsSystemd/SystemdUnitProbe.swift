@@ -148,7 +148,8 @@ public struct SystemdUnitProbe: HealthCheck {
         let answer = PendingAnswer<T>()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                answer.wait(with: continuation)
+                // Already cancelled: the continuation has been resumed, so do not start the call.
+                guard answer.wait(with: continuation) else { return }
                 Thread {
                     let result = Result { () throws(CheckFailure) in try body() }
                     answer.deliver(result.mapError { $0 as any Error })
@@ -158,19 +159,6 @@ public struct SystemdUnitProbe: HealthCheck {
         } onCancel: {
             answer.deliver(.failure(CancellationError()))
         }
-    }
-}
-
-/// A continuation resumed once: by the thread's answer, or by cancellation, whichever comes first.
-private final class PendingAnswer<T: Sendable>: Sendable {
-    private let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
-
-    func wait(with continuation: CheckedContinuation<T, any Error>) {
-        self.continuation.withLock { $0 = continuation }
-    }
-
-    func deliver(_ result: Result<T, any Error>) {
-        continuation.withLock { $0.take() }?.resume(with: result)
     }
 }
 

@@ -1,5 +1,11 @@
 /// One validated entry of `checks`, with the global values already applied.
 struct CheckSpec: Sendable, Equatable {
+    /// Where a check is defined: its file and the line of its name.
+    struct Place {
+        var path: String
+        var line: Int
+    }
+
     /// Unique among the checks; matches `[A-Za-z0-9_.-]+`.
     var name: String
     /// The `type` key: the ``CheckSettings/typeName`` of `settings`.

@@ -36,78 +36,25 @@ enum ConfigLoader {
     ///
     /// - Throws: ``ConfigError`` with every mistake of every file.
     static func load(paths: [String]) throws(ConfigError) -> Configuration {
-        let files = try files(paths)
-        if files.count == 1 { return try load(path: files[0]) }
         var diagnostics: [Diagnostic] = []
-        var documents: [(validator: ConfigValidator, file: ConfigMapping)] = []
-        for path in files {
-            let text: String
-            switch readFile(path) {
-            case .success(let contents): text = contents
-            case .failure(let reason):
-                diagnostics.append(
-                    Diagnostic(path: path, line: 0, column: 0, message: "cannot read file: \(reason.message)")
-                )
-                continue
-            }
-            let root: Node?
+        var documents: [ConfigDocument] = []
+        for path in try files(paths) {
             do {
-                root = try Yams.compose(yaml: text)
+                let root = try compose(path: path)
+                var validator = ConfigValidator(path: path)
+                if let file = validator.document(root, keys: ConfigValidator.sectionKeys) {
+                    documents.append(ConfigDocument(validator: validator, file: file))
+                } else {
+                    diagnostics += validator.diagnostics
+                }
             } catch {
-                diagnostics += syntaxDiagnostics(error, yaml: text, path: path)
-                continue
-            }
-            var validator = ConfigValidator(path: path)
-            if let file = validator.document(root, keys: ConfigValidator.sectionKeys) {
-                documents.append((validator, file))
-            } else {
-                diagnostics += validator.diagnostics
+                diagnostics += error.diagnostics
             }
         }
-        // Each section from the one file that sets it.
-        func section<Section: ConfigSection>(_ name: String) -> Section? {
-            let owners = documents.indices.filter { documents[$0].file.value(name) != nil }
-            for later in owners.dropFirst() {
-                let first = documents[owners[0]].validator.path
-                documents[later].validator.report(
-                    "\(name): also set in \(first); a section goes in one file",
-                    at: documents[later].file.value(name)?.mark
-                )
-            }
-            guard let owner = owners.first else { return Section() }
-            return documents[owner].validator.section(documents[owner].file.value(name), named: name)
-        }
-        let global: GlobalSettings? = section("global")
-        let web: WebSettings? = section("web")
-        let environment: EnvironmentSettings? = section("environment")
-        let watchdog: WatchdogSettings? = section("watchdog")
-        let metrics: MetricsSettings? = section("metrics")
-        var checks: [CheckSpec] = []
-        var defined: [String: String] = [:]
-        for index in documents.indices {
-            guard let node = documents[index].file.value("checks") else { continue }
-            checks += documents[index].validator.checkSpecs(node, global: global, metrics: metrics, defined: &defined)
-            // A name's place, as a later file's duplicate shows it.
-            let path = documents[index].validator.path
-            for (name, place) in defined where place.hasPrefix("line ") {
-                defined[name] = "\(path):\(place.dropFirst("line ".count))"
-            }
-        }
-        if !documents.isEmpty, !documents.contains(where: { $0.file.value("checks") != nil }) {
-            documents[0].validator.report("no file has the required key \"checks\"", at: documents[0].file.mark)
-        }
+        let configuration = ConfigValidator.configuration(merging: &documents)
         diagnostics += documents.flatMap(\.validator.diagnostics)
-        guard diagnostics.isEmpty, let global, let web, let environment, let watchdog, let metrics else {
-            throw ConfigError(diagnostics: diagnostics)
-        }
-        return Configuration(
-            global: global,
-            web: web,
-            environment: environment,
-            watchdog: watchdog,
-            metrics: metrics,
-            checks: checks
-        )
+        guard diagnostics.isEmpty, let configuration else { throw ConfigError(diagnostics: diagnostics) }
+        return configuration
     }
 
     /// The files `paths` name, in order: a file as it is, a directory as its `*.yml` and `*.yaml` files
@@ -158,15 +105,7 @@ enum ConfigLoader {
         path: String,
         _ build: (inout ConfigValidator, Node?) -> Document?
     ) throws(ConfigError) -> Document {
-        let text: String
-        switch readFile(path) {
-        case .success(let contents): text = contents
-        case .failure(let reason):
-            throw ConfigError(diagnostics: [
-                Diagnostic(path: path, line: 0, column: 0, message: "cannot read file: \(reason.message)")
-            ])
-        }
-        return try parseDocument(yaml: text, path: path, build)
+        try validate(compose(path: path), path: path, build)
     }
 
     /// Composes `yaml` and validates it with `build`.
@@ -175,12 +114,35 @@ enum ConfigLoader {
         path: String,
         _ build: (inout ConfigValidator, Node?) -> Document?
     ) throws(ConfigError) -> Document {
-        let root: Node?
+        try validate(compose(yaml: yaml, path: path), path: path, build)
+    }
+
+    /// The YAML document of the file at `path`; nil for an empty file.
+    /// - Throws: an unreadable file as one diagnostic at line 0, a syntax error at its place.
+    private static func compose(path: String) throws(ConfigError) -> Node? {
+        switch readFile(path) {
+        case .success(let text):
+            return try compose(yaml: text, path: path)
+        case .failure(let reason):
+            throw ConfigError(diagnostics: [
+                Diagnostic(path: path, line: 0, column: 0, message: "cannot read file: \(reason.message)")
+            ])
+        }
+    }
+
+    private static func compose(yaml: String, path: String) throws(ConfigError) -> Node? {
         do {
-            root = try Yams.compose(yaml: yaml)
+            return try Yams.compose(yaml: yaml)
         } catch {
             throw ConfigError(diagnostics: syntaxDiagnostics(error, yaml: yaml, path: path))
         }
+    }
+
+    private static func validate<Document>(
+        _ root: Node?,
+        path: String,
+        _ build: (inout ConfigValidator, Node?) -> Document?
+    ) throws(ConfigError) -> Document {
         var validator = ConfigValidator(path: path)
         let document = build(&validator, root)
         guard let document, validator.diagnostics.isEmpty else {

@@ -9,13 +9,13 @@ extension ConfigValidator {
     ]
 
     /// Reads the `checks` list. `global` and `metrics` are nil when their section is invalid (already
-    /// reported). `defined` holds where each name seen so far was defined (`line 4`, or `a.yml:4` in
-    /// another file), and gains this list's names.
+    /// reported). `defined` holds where each name seen so far was defined (in this file or an earlier
+    /// one), and gains this list's names.
     mutating func checkSpecs(
         _ node: Node,
         global: GlobalSettings?,
         metrics: MetricsSettings?,
-        defined: inout [String: String]
+        defined: inout [String: CheckSpec.Place]
     ) -> [CheckSpec] {
         if isNull(node) { return [] }
         guard case .sequence(let sequence) = node else {
@@ -54,7 +54,7 @@ extension ConfigValidator {
         index: Int,
         global: GlobalSettings?,
         metrics inheritedMetrics: MetricsSettings?,
-        defined: inout [String: String]
+        defined: inout [String: CheckSpec.Place]
     ) -> CheckSpec? {
         let unnamed = ConfigScope.check(index: index, name: nil)
         guard case .mapping = node, var check = mapping(node, scope: unnamed, described: "", allowNull: false) else {
@@ -67,9 +67,10 @@ extension ConfigValidator {
         if let name, let nameNode = check.value("name") {
             let line = nameNode.mark?.line ?? 0
             if let first = defined[name] {
-                report(check, "name", "duplicate name \"\(name)\" (first defined at \(first))")
+                let place = first.path == path ? "line \(first.line)" : "\(first.path):\(first.line)"
+                report(check, "name", "duplicate name \"\(name)\" (first defined at \(place))")
             } else {
-                defined[name] = "line \(line)"
+                defined[name] = CheckSpec.Place(path: path, line: line)
             }
         }
 

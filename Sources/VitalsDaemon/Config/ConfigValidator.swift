@@ -1,5 +1,11 @@
 import Yams
 
+/// A configuration file's top-level mapping, with the validator that reports its mistakes.
+struct ConfigDocument {
+    var validator: ConfigValidator
+    let file: ConfigMapping
+}
+
 /// Walks a composed YAML document, collects every mistake, and builds a ``Configuration`` when there is none.
 ///
 /// Each reading function returns nil only after it has reported why, so a nil value never goes unexplained.
@@ -16,21 +22,49 @@ struct ConfigValidator {
     /// Validates the document; `root` is nil for an empty file.
     mutating func configuration(from root: Node?) -> Configuration? {
         guard let file = document(root, keys: Self.sectionKeys) else { return nil }
+        var documents = [ConfigDocument(validator: self, file: file)]
+        let configuration = Self.configuration(merging: &documents)
+        self = documents[0].validator
+        return configuration
+    }
 
-        let global: GlobalSettings? = section(file.value("global"), named: "global")
-        let web: WebSettings? = section(file.value("web"), named: "web")
-        let environment: EnvironmentSettings? = section(file.value("environment"), named: "environment")
-        let watchdog: WatchdogSettings? = section(file.value("watchdog"), named: "watchdog")
-        let metrics: MetricsSettings? = section(file.value("metrics"), named: "metrics")
-        let checks: [CheckSpec]
-        if let node = file.value("checks") {
-            var defined: [String: String] = [:]
-            checks = checkSpecs(node, global: global, metrics: metrics, defined: &defined)
-        } else {
-            report(file.scope.message("missing required key \"checks\""), at: file.mark)
-            checks = []
+    /// Validates files read together (one, or several merged): each section from the one file that
+    /// sets it, the checks of all in file order with each name used once in all. Every mistake is
+    /// reported by the validator of the file it is in; nil when there is one.
+    static func configuration(merging documents: inout [ConfigDocument]) -> Configuration? {
+        func section<Section: ConfigSection>(_ name: String) -> Section? {
+            let owners = documents.indices.filter { documents[$0].file.value(name) != nil }
+            for later in owners.dropFirst() {
+                let first = documents[owners[0]].validator.path
+                documents[later].validator.report(
+                    "\(name): also set in \(first); a section goes in one file",
+                    at: documents[later].file.value(name)?.mark
+                )
+            }
+            guard let owner = owners.first else { return Section() }
+            return documents[owner].validator.section(documents[owner].file.value(name), named: name)
         }
-        guard diagnostics.isEmpty, let global, let web, let environment, let watchdog, let metrics else { return nil }
+        let global: GlobalSettings? = section("global")
+        let web: WebSettings? = section("web")
+        let environment: EnvironmentSettings? = section("environment")
+        let watchdog: WatchdogSettings? = section("watchdog")
+        let metrics: MetricsSettings? = section("metrics")
+        var checks: [CheckSpec] = []
+        var defined: [String: CheckSpec.Place] = [:]
+        for index in documents.indices {
+            guard let node = documents[index].file.value("checks") else { continue }
+            checks += documents[index].validator.checkSpecs(node, global: global, metrics: metrics, defined: &defined)
+        }
+        if let first = documents.first, !documents.contains(where: { $0.file.value("checks") != nil }) {
+            let message =
+                documents.count == 1
+                ? first.file.scope.message("missing required key \"checks\"")
+                : "no file has the required key \"checks\""
+            documents[0].validator.report(message, at: first.file.mark)
+        }
+        guard documents.allSatisfy({ $0.validator.diagnostics.isEmpty }), let global, let web, let environment,
+            let watchdog, let metrics
+        else { return nil }
         return Configuration(
             global: global,
             web: web,
