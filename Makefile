@@ -2,7 +2,7 @@
 #
 #   make run [ARGS="--config.file vitals.yml"]   install what is missing, build release, serve
 #   make build                                   debug build of everything, tests included
-#   make test [TEST_FLAGS="--filter Foo"]        install, build, systemd unit check, swift test
+#   make test [TEST_FLAGS="--filter Foo"]        install, build, systemd/Kubernetes/package checks, swift test
 #   make format | format-check                   swift format with the checked-in .swift-format
 #   make golden                                  rewrite the golden /metrics files and the docs key tables from the code
 #   make bench                                   fleet-scale goals beside node_exporter and blackbox_exporter (bench/scale.sh)
@@ -35,12 +35,17 @@ build:
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 
 # The tests read VITALS_BINARY (the debug `vitals` built above) and VITALS_VENV_PYTHON (a Python
-# with prometheus_client, for scripts/check-openmetrics.py). The systemd check runs before
-# swift test so that swift test's own summary is the last line printed.
+# with prometheus_client, for scripts/check-openmetrics.py). The systemd, Kubernetes and package
+# checks run before swift test so that swift test's own summary is the last line printed.
+#
+# The package check packages the debug `vitals`, relinked with Swift's runtime inside it (a link
+# step, about a minute; the tests then run that binary): the same scripts as `make deb`, without
+# the static release build's twenty minutes.
 test:
 	scripts/install-deps.sh --test
 	$(SWIFT) format lint --strict --parallel --recursive $(FORMAT_PATHS)
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+	$(SWIFT) build --static-swift-stdlib --product vitals $(SWIFT_FLAGS)
 	@bin_path="$$($(SWIFT) build --show-bin-path)"; \
 	export VITALS_BINARY="$$bin_path/vitals" VITALS_VENV_PYTHON="$(CURDIR)/.venv/bin/python"; \
 	if [[ -x scripts/check-systemd.sh ]]; then \
@@ -51,10 +56,13 @@ test:
 	scripts/check-socket-activation.sh; \
 	echo scripts/check-kubernetes.sh; \
 	scripts/check-kubernetes.sh; \
+	echo scripts/make-deb.sh; \
+	rm -rf "$$bin_path/deb-check"; \
+	scripts/check-deb.sh "$$(scripts/make-deb.sh "$$VITALS_BINARY" "$$bin_path/deb-check")"; \
 	echo "VITALS_BINARY=$$VITALS_BINARY VITALS_VENV_PYTHON=$$VITALS_VENV_PYTHON $(SWIFT) test --skip-build $(TEST_FLAGS)"; \
 	$(SWIFT) test --skip-build $(TEST_FLAGS)
 
-# Not part of `make test`: the static release build alone takes about 20 minutes on 2 cores.
+# The release package; `make test` checks the same package built from the debug binary.
 deb:
 	scripts/install-deps.sh --deb
 	$(DEB_BUILD)

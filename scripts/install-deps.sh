@@ -3,8 +3,8 @@
 #
 #   scripts/install-deps.sh          libsystemd-dev, pkg-config, zlib1g-dev
 #   scripts/install-deps.sh --deb    also lintian and binutils, for `make deb`
-#   scripts/install-deps.sh --test   also prometheus (promtool + server), python3-venv, curl,
-#                                    postgresql, redis-server, memcached, openssl, iproute2, and a .venv/ with
+#   scripts/install-deps.sh --test   also what --deb installs, prometheus (promtool + server), python3-venv, curl,
+#                                    postgresql, redis-server, memcached, dnsmasq-base, openssl, iproute2, and a .venv/ with
 #                                    prometheus-client for the OpenMetrics checks and
 #                                    grafana-foundation-sdk for the dashboards, bcrypt for test hashes,
 #                                    dbus-next (and Debian's dbus-daemon) and grpcio-health-checking
@@ -66,7 +66,7 @@ deb_installed libsystemd-dev || missing+=(libsystemd-dev)
 # pkg-config is also provided by pkgconf on newer systems: the command is what SwiftPM needs.
 deb_installed pkg-config || have_commands pkg-config || missing+=(pkg-config)
 deb_installed zlib1g-dev || missing+=(zlib1g-dev)
-if $with_deb; then
+if $with_deb || $with_test; then
     # make deb: dpkg-deb is essential; lintian checks the package, binutils strips the binary.
     deb_installed lintian || missing+=(lintian)
     have_commands strip readelf || missing+=(binutils)
@@ -79,6 +79,8 @@ if $with_test; then
     deb_installed postgresql || missing+=(postgresql)
     deb_installed redis-server || have_commands redis-server || missing+=(redis-server)
     deb_installed memcached || have_commands memcached || missing+=(memcached)
+    # dnsmasq-base: the dnsmasq binary without its system service, a DNS server for the dns check.
+    deb_installed dnsmasq-base || have_commands dnsmasq || missing+=(dnsmasq-base)
     deb_installed openssl || have_commands openssl || missing+=(openssl)
     # Headless Chromium renders the status page in the browser test.
     deb_installed chromium || have_commands chromium || missing+=(chromium)
