@@ -25,6 +25,8 @@ FORMAT_PATHS ?= Package.swift Sources Tests Examples Benchmarks/Benchmarks
 # The package's binary: release, Swift's runtime linked in (no toolchain on the target), its own
 # scratch path so that `make run`'s release build is not rebuilt each time.
 DEB_BUILD := $(SWIFT) build -c release --static-swift-stdlib --product vitals --scratch-path .build-deb
+# `make test`'s package: a debug build, Swift's runtime linked in.
+CHECK_DEB_BUILD := $(SWIFT) build --static-swift-stdlib --product vitals --scratch-path .build-static $(SWIFT_FLAGS)
 
 run:
 	scripts/install-deps.sh
@@ -38,14 +40,14 @@ build:
 # with prometheus_client, for scripts/check-openmetrics.py). The systemd, Kubernetes and package
 # checks run before swift test so that swift test's own summary is the last line printed.
 #
-# The package check packages the debug `vitals`, relinked with Swift's runtime inside it (a link
-# step, about a minute; the tests then run that binary): the same scripts as `make deb`, without
-# the static release build's twenty minutes.
+# The package check packages a debug `vitals` with Swift's runtime linked in: the same scripts as
+# `make deb`, without the static release build's twenty minutes. It has a scratch path of its own:
+# switching one build folder between static and dynamic linking breaks the next link there.
 test:
 	scripts/install-deps.sh --test
 	$(SWIFT) format lint --strict --parallel --recursive $(FORMAT_PATHS)
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
-	$(SWIFT) build --static-swift-stdlib --product vitals $(SWIFT_FLAGS)
+	$(CHECK_DEB_BUILD)
 	@bin_path="$$($(SWIFT) build --show-bin-path)"; \
 	export VITALS_BINARY="$$bin_path/vitals" VITALS_VENV_PYTHON="$(CURDIR)/.venv/bin/python"; \
 	if [[ -x scripts/check-systemd.sh ]]; then \
@@ -57,8 +59,8 @@ test:
 	echo scripts/check-kubernetes.sh; \
 	scripts/check-kubernetes.sh; \
 	echo scripts/make-deb.sh; \
-	rm -rf "$$bin_path/deb-check"; \
-	scripts/check-deb.sh "$$(scripts/make-deb.sh "$$VITALS_BINARY" "$$bin_path/deb-check")"; \
+	rm -rf .build-static/packages; \
+	scripts/check-deb.sh "$$(scripts/make-deb.sh "$$($(CHECK_DEB_BUILD) --show-bin-path)/vitals" .build-static/packages)"; \
 	echo "VITALS_BINARY=$$VITALS_BINARY VITALS_VENV_PYTHON=$$VITALS_VENV_PYTHON $(SWIFT) test --skip-build $(TEST_FLAGS)"; \
 	$(SWIFT) test --skip-build $(TEST_FLAGS)
 
