@@ -147,8 +147,8 @@ private let invalidFixtures: [InvalidConfigFixture] = [
     InvalidConfigFixture(
         file: "invalid-record-type.yml",
         expected: [
-            "5:18: checks[0] (a): record_type: must be A or AAAA",
-            "9:25: checks[1] (b): expect[1]: must be an IPv4 address",
+            "5:18: checks[0] (a): record_type: must be one of A, AAAA, CNAME, MX, TXT, NS, SRV, SOA, PTR, CAA",
+            "9:25: checks[1] (b): expect[1]: must be an IPv4 address or /regex/",
         ]
     ),
     InvalidConfigFixture(

@@ -191,3 +191,45 @@ private final class BlockedLookup: Sendable {
         gate.signal()
     }
 }
+
+/// How a query finds its server: the `server` key's forms, and `resolv.conf` when it is absent.
+struct DNSServerTests {
+    @Test(
+        arguments: [
+            ("192.0.2.1", "192.0.2.1:53"), ("192.0.2.1:5353", "192.0.2.1:5353"), ("2001:db8::1", "[2001:db8::1]:53"),
+            ("[2001:db8::1]:5353", "[2001:db8::1]:5353"), ("[::1]", "[::1]:53"),
+        ]
+    )
+    func readsAServerAddressWithAnOptionalPort(text: String, server: String) {
+        #expect(DNSProbe.Server(text)?.description == server)
+    }
+
+    @Test(arguments: ["dns.example", "192.0.2.1:0", "192.0.2.1:65536", "192.0.2.1:", "[2001:db8::1]:x", "192.0.2"])
+    func refusesAnythingElse(text: String) {
+        #expect(DNSProbe.Server(text) == nil)
+    }
+
+    @Test func takesTheFirstUsableNameServerOfResolvConf() {
+        let text = """
+            # written by a DHCP client
+            search example.com
+            options timeout:2
+            nameserver fe80::1%eth0
+            nameserver 10.0.0.53
+            nameserver 10.0.0.54
+            """
+        #expect(DNSProbe.nameServer(inResolvConf: text) == DNSProbe.Server("10.0.0.53"))
+        #expect(DNSProbe.nameServer(inResolvConf: "search example.com\n") == nil)
+    }
+
+    /// Only A and AAAA with every wire-level option at its default go to `getaddrinfo`.
+    @Test func asksTheSystemResolverOnlyForAddressesWithDefaultOptions() {
+        let pool = NIOThreadPool.singleton
+        #expect(DNSProbe(query: "example.com", recordType: .aaaa, threadPool: pool).usesSystemResolver)
+        #expect(!DNSProbe(query: "example.com", recordType: .mx, threadPool: pool).usesSystemResolver)
+        #expect(!DNSProbe(query: "example.com", recordType: .a, server: .init("127.0.0.1")).usesSystemResolver)
+        #expect(!DNSProbe(query: "example.com", recordType: .a, transport: .tcp).usesSystemResolver)
+        #expect(!DNSProbe(query: "example.com", recordType: .a, expectRcode: .nxDomain).usesSystemResolver)
+        #expect(!DNSProbe(query: "example.com", recordType: .a, recursionDesired: false).usesSystemResolver)
+    }
+}
