@@ -71,13 +71,18 @@ private final class Gate<T: Sendable>: Sendable {
     }
 }
 
-/// Runs `probe` (bounded) and returns the ``CheckFailure`` it throws; records an issue when it
-/// passes or throws anything else.
+/// Runs `probe` (bounded) and returns why it failed: the ``CheckFailure`` it throws, or the reason
+/// and message of the `fail` outcome it returns (a probe that has observations to report on a
+/// failure returns it); records an issue when it passes, warns or throws anything else.
 func failure(of probe: some HealthCheck) async throws -> CheckFailure {
     let result = try await bounded { await Result { try await probe.run() } }
-    guard case .failure(let error) = result, let failure = error as? CheckFailure else {
-        Issue.record("expected a CheckFailure, got \(result)")
+    switch result {
+    case .failure(let failure as CheckFailure):
+        return failure
+    case .success(let outcome) where outcome.status == .fail:
+        return CheckFailure(outcome.reason ?? .unknown, outcome.message)
+    default:
+        Issue.record("expected a failure, got \(result)")
         return CheckFailure(.unknown, "")
     }
-    return failure
 }

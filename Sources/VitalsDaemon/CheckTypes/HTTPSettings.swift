@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import Foundation
+import NIOSSL
 import Vitals
 import VitalsProbes
 import Yams
@@ -6,7 +8,8 @@ import Yams
 /// `http`: sends a request and judges the status and body.
 struct HTTPSettings: CheckSettings {
     static let typeName = "http"
-    static let summary = "Sends an HTTP request; passes on an expected status and, optionally, a matching body."
+    static let summary =
+        "Sends an HTTP request; passes on an expected status and, optionally, matching headers, body and JSON values."
 
     /// The methods a check may send.
     enum Method: String, Sendable, Hashable, CaseIterable {
@@ -34,6 +37,32 @@ struct HTTPSettings: CheckSettings {
     var passwordFile: SecretFile?
     /// Header values read from files, in file order.
     var headerFiles: [HeaderFile] = []
+    var body: String?
+    /// Read on each run.
+    var bodyFile: String?
+    var basicAuth: BasicAuth?
+    var caFile: String?
+    var certFile: String?
+    var keyFile: String?
+    var followRedirects = true
+    /// Header names and regular expression sources, already checked to compile.
+    var expectHeaders: [HeaderField] = []
+    /// JSON pointers and expected values or `/regex/`s, already checked.
+    var expectJSON: [JSONExpectation] = []
+    /// A regular expression source, already checked to compile.
+    var failIfBody: String?
+
+    /// `basic_auth`: a user name and the file holding its password.
+    struct BasicAuth: Sendable, Hashable {
+        var username: String
+        var password: SecretFile
+    }
+
+    /// One entry of `expect_json`.
+    struct JSONExpectation: Sendable, Hashable {
+        var pointer: String
+        var expected: String
+    }
 
     /// A request header whose value is a secret in a file.
     struct HeaderFile: Sendable, Hashable {
@@ -82,6 +111,56 @@ struct HTTPSettings: CheckSettings {
                 .headerFiles,
                 "Request headers whose values are read from files (header name → path), e.g. `X-Api-Key`."
             ),
+            .key("body", \.body, .string, "The request body (set `Content-Type` in `headers`)."),
+            .key(
+                "body_file",
+                \.bodyFile,
+                .readableFile,
+                "A file whose contents (at most 1 MiB) are the request body, read on each run."
+            ),
+            .key(
+                "basic_auth",
+                \.basicAuth,
+                .basicAuth,
+                "HTTP basic authentication: `{username: NAME, password_file: PATH}`."
+            ),
+            .key(
+                "ca_file",
+                \.caFile,
+                .readableFile,
+                "PEM file of the certificate authorities to trust for https (instead of the system's)."
+            ),
+            .key("cert_file", \.certFile, .readableFile, "PEM client certificate, for a server that asks for one."),
+            .key("key_file", \.keyFile, .readableFile, "PEM private key of `cert_file`."),
+            .key(
+                "follow_redirects",
+                \.followRedirects,
+                .bool,
+                "Follow up to 5 redirects (without: a redirect is the response)."
+            ),
+            .key(
+                "expect_headers",
+                \.expectHeaders,
+                ValueReader.headers.checked("mapping of header names to regular expressions (Swift `Regex`)") {
+                    fields in
+                    for field in fields {
+                        do {
+                            _ = try Regex(field.value)
+                        } catch {
+                            return "\(field.name): must be a valid regular expression: \(error)"
+                        }
+                    }
+                    return nil
+                },
+                "Response headers (name → regular expression) whose values must match."
+            ),
+            .key(
+                "expect_json",
+                \.expectJSON,
+                .jsonExpectations,
+                "JSON pointers (`/checks/db/healthy`) → the value required there, or `/regex/`."
+            ),
+            .key("fail_if_body", \.failIfBody, .regex, "Fail when this matches the response body."),
         ]
     }
 
@@ -103,6 +182,45 @@ struct HTTPSettings: CheckSettings {
         for header in headerFiles where headers.contains(where: { $0.name.lowercased() == header.name.lowercased() }) {
             rules.report("header_files", "\(header.name) is in headers too")
         }
+        if basicAuth != nil {
+            if passwordFile != nil || bearerTokenFile != nil || named.contains("authorization") {
+                rules.report("basic_auth", "an Authorization header is set already")
+            } else if let user = URLComponents(string: url)?.user, !user.isEmpty {
+                rules.report("basic_auth", "the url has a user name already; keep the credentials in one place")
+            }
+        }
+        if body != nil, bodyFile != nil {
+            rules.report("body_file", "body is set already")
+        }
+        if (certFile == nil) != (keyFile == nil) {
+            rules.report(certFile == nil ? "key_file" : "cert_file", "cert_file and key_file go together")
+        }
+        if let certFile, let keyFile, rules.isValid("cert_file"), rules.isValid("key_file") {
+            do {
+                _ = try NIOSSLCertificate.fromPEMFile(certFile)
+                _ = try NIOSSLPrivateKey(file: keyFile, format: .pem)
+            } catch {
+                rules.report("cert_file", "cannot load the certificate and key as PEM: \(error)")
+            }
+        }
+        if let caFile, rules.isValid("ca_file"), (try? NIOSSLCertificate.fromPEMFile(caFile))?.isEmpty ?? true {
+            rules.report("ca_file", "\(caFile) holds no PEM certificate")
+        }
+    }
+
+    /// TLS settings of their own when `ca_file` or `cert_file` is set; nil uses the client's.
+    var tlsConfiguration: TLSConfiguration? {
+        guard caFile != nil || certFile != nil else { return nil }
+        // Loaded here, as PEM whatever the file names end with (NIOSSL's `.file` sources guess the
+        // format from the extension); `validate` made sure they load.
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caFile { tls.trustRoots = .certificates((try? NIOSSLCertificate.fromPEMFile(caFile)) ?? []) }
+        if tlsSkipVerify { tls.certificateVerification = .none }
+        if let certFile, let keyFile {
+            tls.certificateChain = ((try? NIOSSLCertificate.fromPEMFile(certFile)) ?? []).map { .certificate($0) }
+            tls.privateKey = (try? NIOSSLPrivateKey(file: keyFile, format: .pem)).map { .privateKey($0) }
+        }
+        return tls
     }
 
     /// `headers`, then the headers whose values come from files.
@@ -113,6 +231,10 @@ struct HTTPSettings: CheckSettings {
             let credentials = Data("\(user):\(passwordFile.value)".utf8).base64EncodedString()
             fields.append(("Authorization", "Basic \(credentials)"))
         }
+        if let basicAuth {
+            let credentials = Data("\(basicAuth.username):\(basicAuth.password.value)".utf8).base64EncodedString()
+            fields.append(("Authorization", "Basic \(credentials)"))
+        }
         return fields
     }
 
@@ -121,9 +243,14 @@ struct HTTPSettings: CheckSettings {
             url: url,
             method: method.rawValue,
             headers: Dictionary(requestHeaders, uniquingKeysWith: { _, last in last }),
+            body: body.map { .bytes(Array($0.utf8)) } ?? bodyFile.map { .file($0) },
             expectStatus: expectStatus,
             expectBody: expectBody,
-            client: tlsSkipVerify ? context.insecureHTTPClient : context.httpClient
+            failIfBody: failIfBody,
+            expectHeaders: expectHeaders.map { ($0.name, $0.value) },
+            expectJSON: expectJSON.map { ($0.pointer, $0.expected) },
+            tlsConfiguration: tlsConfiguration,
+            client: context.httpClient(verifying: !tlsSkipVerify, followingRedirects: followRedirects)
         )
     }
 }
@@ -162,6 +289,79 @@ extension ValueReader where Value == [HTTPSettings.HeaderFile] {
                 return valid ? files : nil
             },
             show: { .object($0.map { .init($0.name, .string($0.secret.path)) }) }
+        )
+    }
+}
+
+extension ValueReader where Value == HTTPSettings.BasicAuth {
+    /// `basic_auth`: `{username: NAME, password_file: PATH}`.
+    static var basicAuth: ValueReader {
+        ValueReader(
+            kind: "mapping: `username` and `password_file` (a file holding the password)",
+            read: { validator, node, keyPath in
+                let scope = ConfigScope.section(keyPath)
+                guard let mapping = validator.mapping(node, scope: scope, described: keyPath, allowNull: false) else {
+                    return nil
+                }
+                validator.rejectUnknownKeys(in: mapping, allowed: ["username", "password_file"])
+                let username = validator.read(
+                    mapping,
+                    "username",
+                    .required,
+                    ValueReader<String>.string.checked { $0.contains(":") ? "must not contain a colon" : nil }
+                )
+                let password = validator.read(mapping, "password_file", .required, .secretFile)
+                guard let username, let password else { return nil }
+                return HTTPSettings.BasicAuth(username: username, password: password)
+            },
+            show: {
+                .object([.init("username", .string($0.username)), .init("password_file", .string($0.password.path))])
+            }
+        )
+    }
+}
+
+extension ValueReader where Value == [HTTPSettings.JSONExpectation] {
+    /// `expect_json`: JSON pointers to expected values, in file order.
+    static var jsonExpectations: ValueReader {
+        ValueReader(
+            kind:
+                "mapping of JSON pointers (`/a/0/b`) to values (text, number, `true`, `false`, `\"null\"`) or `/regex/`",
+            read: { validator, node, keyPath in
+                let scope = ConfigScope.section(keyPath)
+                guard let mapping = validator.mapping(node, scope: scope, described: keyPath, allowNull: true) else {
+                    return nil
+                }
+                var expectations: [HTTPSettings.JSONExpectation] = []
+                var valid = true
+                for entry in mapping.entries {
+                    let entryPath = scope.key(entry.name)
+                    guard entry.name.isEmpty || entry.name.hasPrefix("/") else {
+                        validator.report("\(entryPath): a JSON pointer starts with /, like /status", at: entry.key.mark)
+                        valid = false
+                        continue
+                    }
+                    guard let expected = validator.nonEmptyString(entry.value, at: entryPath) else {
+                        valid = false
+                        continue
+                    }
+                    if expected.count > 2, expected.hasPrefix("/"), expected.hasSuffix("/") {
+                        do {
+                            _ = try Regex(String(expected.dropFirst().dropLast()))
+                        } catch {
+                            validator.report(
+                                "\(entryPath): must be a valid regular expression: \(error)",
+                                at: entry.value.mark
+                            )
+                            valid = false
+                            continue
+                        }
+                    }
+                    expectations.append(HTTPSettings.JSONExpectation(pointer: entry.name, expected: expected))
+                }
+                return valid ? expectations : nil
+            },
+            show: { .object($0.map { .init($0.pointer, .string($0.expected)) }) }
         )
     }
 }

@@ -1,0 +1,182 @@
+import Foundation
+import Testing
+
+/// The `http` check's redirects, JSON and header expectations, request bodies, basic
+/// authentication and client-certificate TLS, against a Python server (`StandIns/http_server.py`).
+@Suite(.tags(.integration)) struct HTTPCheckTests {
+    /// The stand-in on a free port, with TLS requiring a client certificate when given certificates.
+    private func server(_ certificates: TestCertificates? = nil) async throws -> (StandInProcess, Int) {
+        let tls = certificates.map { [$0.serverCertificate, $0.serverKey, $0.caCertificate] } ?? []
+        let server = try await StandInProcess(
+            try venvPython(),
+            [StandInProcess.script("http_server.py")] + tls,
+            readyMarker: "\n",
+            what: "the HTTP server"
+        )
+        let line = server.printed.split(separator: "\n").first { $0.hasPrefix("port ") } ?? ""
+        let port = try #require(Int(line.dropFirst("port ".count)), "\(server.printed)")
+        return (server, port)
+    }
+
+    /// Runs `vitals check` on `checks` (YAML list items) and returns each result by name.
+    private func results(
+        _ checks: String,
+        in directory: TemporaryDirectory
+    ) async throws -> (results: [String: [String: Any]], stdout: String, stderr: String) {
+        let config = try directory.write("http.yml", "global: {interval: 10s, timeout: 5s}\nchecks:\n" + checks)
+        let result = try await runVitals(["check", "--config.file", config, "--format", "json"])
+        let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let results = try #require(json?["results"] as? [[String: Any]], "\(result.stdout) \(result.stderr)")
+        let byName = Dictionary(
+            uniqueKeysWithValues: results.compactMap { item in (item["checker"] as? String).map { ($0, item) } }
+        )
+        return (byName, result.stdout, result.stderr)
+    }
+
+    private func observation(_ result: [String: Any]?, _ name: String) -> Double? {
+        let observations = result?["observations"] as? [[String: Any]] ?? []
+        return observations.first { $0["name"] as? String == name }?["value"] as? Double
+    }
+
+    /// One server and one `vitals check` for the plain-HTTP behaviours: each check is named for one.
+    @Test func followsRedirectsJudgesHeadersBodiesAndJSONAndAuthenticates() async throws {
+        let (server, port) = try await server()
+        let directory = try TemporaryDirectory()
+        let base = "http://127.0.0.1:\(port)"
+        _ = try directory.write("password", "s3cret\n")
+        _ = try directory.write("wrong", "guess\n")
+        _ = try directory.write("request.json", #"{"ping": 1}"#)
+        let (results, stdout, stderr) = try await results(
+            #"""
+              - {name: two, type: http, url: "\#(base)/redirect/2"}
+              - {name: none, type: http, url: "\#(base)/redirect/0", follow_redirects: false, expect_status: [302]}
+              - {name: too_many, type: http, url: "\#(base)/redirect/7", critical: false}
+              - name: all_good
+                type: http
+                url: "\#(base)/json"
+                expect_headers: {X-Version: '^1\.4\.', content-type: json}
+                expect_json:
+                  /status: ok
+                  /checks/db/healthy: true
+                  /checks/db/latency_ms: 12.50
+                  /checks/db/replica: "null"
+                  /items/1/name: b
+                  /a~1b: 1
+                  /m~0n: 2
+                  /version: '/^1\.4\./'
+              - {name: unhealthy, type: http, url: "\#(base)/json", expect_json: {/checks/db/healthy: false}, critical: false}
+              - {name: missing, type: http, url: "\#(base)/json", expect_json: {/checks/cache: "/.*/"}, critical: false}
+              - {name: no_header, type: http, url: "\#(base)/json", expect_headers: {X-Missing: .}, critical: false}
+              - {name: old, type: http, url: "\#(base)/json", expect_headers: {X-Version: '^2\.'}, critical: false}
+              - {name: not_json, type: http, url: "\#(base)/auth", expect_status: [401], expect_json: {/status: ok}, critical: false}
+              - {name: auth, type: http, url: "\#(base)/auth", basic_auth: {username: monitor, password_file: password}, expect_body: welcome}
+              - {name: wrong, type: http, url: "\#(base)/auth", basic_auth: {username: monitor, password_file: wrong}, critical: false}
+              - name: post
+                type: http
+                method: POST
+                url: "\#(base)/echo"
+                headers: {Content-Type: text/plain}
+                body: hello vitals
+                expect_body: "^hello vitals$"
+                expect_headers: {X-Request-Type: ^text/plain$}
+              - name: post_file
+                type: http
+                method: POST
+                url: "\#(base)/echo"
+                headers: {Content-Type: application/json}
+                body_file: request.json
+                expect_json: {/ping: 1}
+              - {name: error_page, type: http, url: "\#(base)/error-page", fail_if_body: "(?i)error", critical: false}
+
+            """#,
+            in: directory
+        )
+        func output(_ name: String) -> String { results[name]?["output"] as? String ?? "" }
+        func status(_ name: String) -> String? { results[name]?["status"] as? String }
+        func reason(_ name: String) -> String? { results[name]?["reason"] as? String }
+
+        // Redirects: followed (3 hops to /json), not followed, and past the limit of 5.
+        #expect(status("two") == "pass", "\(stdout)")
+        #expect(output("two").hasSuffix(" after 3 redirects"), "\(stdout)")
+        #expect(observation(results["two"], "redirects") == 3)
+        #expect(observation(results["two"], "status") == 200)
+        #expect(status("none") == "pass", "\(stdout)")
+        #expect(output("none").hasPrefix("HTTP 302 in "), "\(stdout)")
+        #expect(observation(results["none"], "redirects") == 0)
+        #expect(status("too_many") == "fail", "\(stdout)")
+
+        // Headers and JSON.
+        #expect(status("all_good") == "pass", "\(stdout)")
+        for name in ["unhealthy", "missing", "no_header", "old", "not_json"] {
+            #expect(status(name) == "fail", "\(name): \(stdout)")
+            #expect(reason(name) == "body", "\(name): \(stdout)")
+        }
+        #expect(output("unhealthy").hasSuffix(#", but /checks/db/healthy is "true", expected "false""#), "\(stdout)")
+        #expect(output("missing").hasSuffix(", but /checks/cache is missing from the JSON"), "\(stdout)")
+        #expect(output("no_header").hasSuffix(", but header X-Missing is missing"), "\(stdout)")
+        #expect(output("old").hasSuffix(#", but header X-Version is "1.4.2", expected /^2\./"#), "\(stdout)")
+        #expect(output("not_json").hasSuffix(", but the body is not JSON"), "\(stdout)")
+
+        // Bodies, basic authentication, an error page; no credential in the output.
+        for name in ["auth", "post", "post_file"] {
+            #expect(status(name) == "pass", "\(name): \(stdout)")
+        }
+        #expect(status("wrong") == "fail")
+        #expect(reason("wrong") == "status")
+        #expect(reason("error_page") == "body")
+        #expect(output("error_page").hasSuffix(#", but the body matched fail_if_body ("error")"#), "\(stdout)")
+        for secret in ["s3cret", "guess", "bW9uaXRvcjpzM2NyZXQ="] {
+            #expect(!stdout.contains(secret) && !stderr.contains(secret), "\(secret) leaked")
+        }
+        _ = server
+    }
+
+    @Test func trustsAPrivateCAAndPresentsAClientCertificate() async throws {
+        let directory = try TemporaryDirectory()
+        let certificates = try await TestCertificates.make(in: directory)
+        let (server, port) = try await server(certificates)
+        let url = "https://127.0.0.1:\(port)/client"
+        let (results, stdout, _) = try await results(
+            """
+              - {name: mutual, type: http, url: "\(url)", ca_file: "\(certificates.caCertificate)", cert_file: "\(certificates.clientCertificate)", key_file: "\(certificates.clientKey)", expect_body: "^client prometheus$"}
+              - {name: no_client_cert, type: http, url: "\(url)", ca_file: "\(certificates.caCertificate)", critical: false}
+              - {name: system_trust, type: http, url: "\(url)", cert_file: "\(certificates.clientCertificate)", key_file: "\(certificates.clientKey)", critical: false}
+
+            """,
+            in: directory
+        )
+        #expect(results["mutual"]?["status"] as? String == "pass", "\(stdout)")
+        // The server ends the handshake when no certificate comes; the private CA is not the system's.
+        #expect(results["no_client_cert"]?["status"] as? String == "fail", "\(stdout)")
+        #expect(results["system_trust"]?["status"] as? String == "fail", "\(stdout)")
+        #expect(results["system_trust"]?["reason"] as? String == "tls", "\(stdout)")
+        _ = server
+    }
+
+    /// One file with a mistake in each check: `check-config` names every one, at its line.
+    @Test func rejectsBadKeysAtTheKey() async throws {
+        let cases = [
+            ("basic_auth: {username: monitor}", "basic_auth", #"missing required key "password_file""#),
+            ("cert_file: bad.yml", "cert_file", "cert_file and key_file go together"),
+            ("expect_json: {status: ok}", "expect_json.status", "a JSON pointer starts with /, like /status"),
+            ("body: a, body_file: bad.yml", "body_file", "body is set already"),
+            ("expect_headers: {X-Version: '('}", "expect_headers", "X-Version: must be a valid regular expression"),
+        ]
+        var config = "checks:\n"
+        for (index, (keys, _, _)) in cases.enumerated() {
+            config += "  - {name: h\(index), type: http, url: \"http://127.0.0.1:1/\", \(keys)}\n"
+        }
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("bad.yml", config)
+        let result = try await runVitals(["check-config", "--config.file", path])
+        #expect(result.status == 2)
+        let lines = result.stderr.split(separator: "\n")
+        for (index, (_, key, problem)) in cases.enumerated() {
+            let expected = ": checks[\(index)] (h\(index)): \(key): \(problem)"
+            #expect(
+                lines.contains { $0.hasPrefix("\(path):\(index + 2):") && $0.contains(expected) },
+                "\(expected) in \(result.stderr)"
+            )
+        }
+    }
+}
