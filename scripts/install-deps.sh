@@ -8,7 +8,8 @@
 #                                    prometheus-client for the OpenMetrics checks and
 #                                    grafana-foundation-sdk for the dashboards, bcrypt for test hashes,
 #                                    dbus-next (and Debian's dbus-daemon) and grpcio-health-checking
-#                                    for the systemd and grpc checks' tests, kubernetes-validate
+#                                    for the systemd and grpc checks' tests, aiosmtpd for the smtp
+#                                    check's, kubernetes-validate
 #
 # Idempotent and quiet: on a machine that already has everything it does no apt or pip work
 # and prints nothing. Runs as root, or through sudo when that exists.
@@ -24,6 +25,8 @@ readonly BCRYPT_VERSION="5.0.0"
 readonly DBUS_NEXT_VERSION="0.2.3"
 # A real gRPC server with the standard health service, for the grpc check's tests.
 readonly GRPC_HEALTH_VERSION="1.85.1"
+# An SMTP server with STARTTLS and AUTH, for the smtp check's tests.
+readonly AIOSMTPD_VERSION="1.4.6"
 # Validates deploy/kubernetes against Kubernetes' schemas offline (scripts/check-kubernetes.sh).
 readonly KUBERNETES_VALIDATE_VERSION="1.37.0"
 
@@ -36,7 +39,7 @@ for arg in "$@"; do
         --test) with_test=true ;;
         --deb) with_deb=true ;;
         -h | --help)
-            sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+            sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
@@ -144,6 +147,10 @@ if $with_test; then
     if ! [[ -x "$venv/bin/kubernetes-validate" ]]; then
         log "installing kubernetes-validate==$KUBERNETES_VALIDATE_VERSION into $venv"
         "$venv/bin/python" -m pip install -q --disable-pip-version-check "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
+    fi
+    if ! "$venv/bin/python" -c 'import aiosmtpd' >/dev/null 2>&1; then
+        log "installing aiosmtpd==$AIOSMTPD_VERSION into $venv"
+        "$venv/bin/python" -m pip install -q --disable-pip-version-check "aiosmtpd==$AIOSMTPD_VERSION"
     fi
     if ! "$venv/bin/python" -c 'import bcrypt' >/dev/null 2>&1; then
         log "installing bcrypt==$BCRYPT_VERSION into $venv"

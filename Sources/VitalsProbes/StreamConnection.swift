@@ -96,6 +96,39 @@ struct StreamConnection: Sendable {
     func send(_ bytes: some Sequence<UInt8>) async throws {
         try await channel.writeAndFlush(ByteBuffer(bytes: bytes)).get()
     }
+
+    /// Turns the plaintext connection into TLS (STARTTLS) and returns the server's verified leaf
+    /// certificate; from then on `received` carries the decrypted bytes.
+    ///
+    /// Call it only once the server has agreed and before it can send anything more.
+    /// - Parameter handshakeFailure: as in ``with(host:port:tls:handshakeFailure:_:)``.
+    func startTLS(
+        _ tls: TLSClient,
+        handshakeFailure: ((HandshakeError) -> CheckFailure)? = nil
+    ) async throws -> NIOSSLCertificate {
+        let handshake = channel.eventLoop.makePromise(of: NIOSSLCertificate?.self)
+        let channel = channel
+        do {
+            try await channel.eventLoop.submit {
+                let handler = try NIOSSLClientHandler(context: tls.context, serverHostname: tls.sniName)
+                let observer = HandshakeObserver(tls: handler, handshake: handshake)
+                try channel.pipeline.syncOperations.addHandlers([handler, observer], position: .first)
+            }.get()
+        } catch {
+            handshake.fail(error)  // a promise must not be dropped unfulfilled
+            throw CheckFailure.network(error)
+        }
+        let leaf: NIOSSLCertificate?
+        do {
+            leaf = try await handshake.futureResult.get()
+        } catch let error as HandshakeError {
+            try Task.checkCancellation()
+            throw handshakeFailure?(error) ?? tls.failure(error)
+        }
+        guard let leaf else { throw CheckFailure(.tls, "the server sent no certificate") }
+        try tls.verifyName(leaf)
+        return leaf
+    }
 }
 
 /// The TLS side of a client connection: what to trust and which name to verify.

@@ -35,7 +35,7 @@ enum CheckTypes {
         TCPSettings.self, HTTPSettings.self, DNSSettings.self, TLSSettings.self, ExecSettings.self,
         DiskSettings.self, MemorySettings.self, LoadSettings.self, ProcessSettings.self, FileSettings.self,
         HeartbeatSettings.self, PostgresSettings.self, MemcachedSettings.self, RedisSettings.self,
-        CertificateSettings.self, ICMPSettings.self, SystemdSettings.self, GRPCSettings.self,
+        CertificateSettings.self, ICMPSettings.self, SystemdSettings.self, GRPCSettings.self, SMTPSettings.self,
     ]
 
     /// The type whose `type` key is `name`.
