@@ -58,9 +58,6 @@ public struct SMTPProbe: HealthCheck {
     /// The failure reason when the server rejects the credentials or offers no way to send them.
     public static let authFailure = FailureReason("auth")
 
-    /// The longest reply read: a greeting or capability list is a few hundred bytes.
-    static let replyLimit = 16 * 1024
-
     /// Creates an SMTP probe.
     /// - Parameters:
     ///   - host: The host name or address to connect to.
@@ -181,11 +178,10 @@ struct SMTPReply {
 
 /// Reads SMTP replies from a connection, one at a time, across the whole conversation.
 struct SMTPReplies {
-    private var iterator: AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator
-    private var buffer: [UInt8] = []
+    private var reader: StreamReader
 
     init(_ received: AsyncThrowingStream<ByteBuffer, any Error>) {
-        iterator = received.makeAsyncIterator()
+        reader = StreamReader(received)
     }
 
     /// The next whole reply: lines `250-…` continue it, `250 …` (or `250` alone) ends it.
@@ -193,33 +189,21 @@ struct SMTPReplies {
         var lines: [String] = []
         var code: Int?
         while true {
-            while let end = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                var line = Array(buffer[..<end])
-                buffer.removeSubrange(...end)
-                if line.last == UInt8(ascii: "\r") { line.removeLast() }
-                guard line.count >= 3, let lineCode = Int(String(decoding: line.prefix(3), as: UTF8.self)),
-                    (200...599).contains(lineCode),
-                    line.count == 3 || line[3] == UInt8(ascii: " ") || line[3] == UInt8(ascii: "-"),
-                    code == nil || code == lineCode
-                else {
-                    throw CheckFailure(
-                        .body,
-                        "the server does not speak SMTP (got \"\(ProbeSupport.printable(line))\")"
-                    )
-                }
-                code = lineCode
-                lines.append(String(decoding: line.dropFirst(4), as: UTF8.self))
-                if line.count == 3 || line[3] == UInt8(ascii: " ") { return SMTPReply(code: lineCode, lines: lines) }
-            }
-            guard buffer.count < SMTPProbe.replyLimit else {
-                throw CheckFailure(.body, "a reply line is longer than 16 KiB; is this SMTP?")
-            }
-            guard let chunk = try await iterator.next() else {
-                try Task.checkCancellation()
-                let got = buffer.isEmpty ? "nothing more" : "\"\(ProbeSupport.printable(buffer))\""
+            guard let line = try await reader.line() else {
+                let pending = reader.pending
+                let got = pending.isEmpty ? "nothing more" : "\"\(ProbeSupport.printable(pending))\""
                 throw CheckFailure(.refused, "the server closed the connection (got \(got))")
             }
-            buffer += chunk.readableBytesView
+            let separator = line.count > 3 ? line[3] : UInt8(ascii: " ")
+            guard line.count >= 3, let lineCode = Int(String(decoding: line.prefix(3), as: UTF8.self)),
+                (200...599).contains(lineCode), separator == UInt8(ascii: " ") || separator == UInt8(ascii: "-"),
+                code == nil || code == lineCode
+            else {
+                throw CheckFailure(.body, "the server does not speak SMTP (got \"\(ProbeSupport.printable(line))\")")
+            }
+            code = lineCode
+            lines.append(String(decoding: line.dropFirst(4), as: UTF8.self))
+            if separator == UInt8(ascii: " ") { return SMTPReply(code: lineCode, lines: lines) }
         }
     }
 }

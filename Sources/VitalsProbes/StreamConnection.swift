@@ -131,6 +131,59 @@ struct StreamConnection: Sendable {
     }
 }
 
+/// Reads what a server sends, across a whole conversation: line by line or a counted number of
+/// bytes. Lines longer than `limit` fail as `body`: the peer is not speaking the protocol.
+struct StreamReader {
+    private var iterator: AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator
+    private var buffer: [UInt8] = []
+    private let limit: Int
+
+    init(_ received: AsyncThrowingStream<ByteBuffer, any Error>, limit: Int = 16 * 1024) {
+        iterator = received.makeAsyncIterator()
+        self.limit = limit
+    }
+
+    /// What arrived and was not read yet: after `nil`, what the server sent before it closed.
+    var pending: [UInt8] { buffer }
+
+    /// The next line without its line break (LF or CR LF); nil when the server closes first.
+    mutating func line() async throws -> [UInt8]? {
+        while true {
+            if let end = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                var line = Array(buffer[..<end])
+                buffer.removeSubrange(...end)
+                if line.last == UInt8(ascii: "\r") { line.removeLast() }
+                return line
+            }
+            guard buffer.count < limit else {
+                throw CheckFailure(
+                    .body,
+                    "a line is longer than \(limit / 1024) KiB; is the server speaking the protocol?"
+                )
+            }
+            guard try await more() else { return nil }
+        }
+    }
+
+    /// The next `count` bytes; nil when the server closes first.
+    mutating func bytes(_ count: Int) async throws -> [UInt8]? {
+        while buffer.count < count {
+            guard try await more() else { return nil }
+        }
+        defer { buffer.removeFirst(count) }
+        return Array(buffer.prefix(count))
+    }
+
+    private mutating func more() async throws -> Bool {
+        guard let chunk = try await iterator.next() else {
+            try Task.checkCancellation()
+            return false
+        }
+        buffer += chunk.readableBytesView
+        return true
+    }
+}
+
 /// The TLS side of a client connection: what to trust and which name to verify.
 struct TLSClient: Sendable {
     let context: NIOSSLContext

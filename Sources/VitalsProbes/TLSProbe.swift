@@ -40,6 +40,8 @@ public struct TLSProbe: HealthCheck {
     public var trustRoots: NIOSSLTrustRoots
     /// The current time, against which the expiry is measured.
     public var wallClock: WallClock
+    /// The plaintext protocol to upgrade from (STARTTLS), or nil for TLS from the first byte.
+    public var startTLS: StartTLSProtocol?
 
     /// Creates a TLS probe.
     /// - Parameters:
@@ -52,6 +54,8 @@ public struct TLSProbe: HealthCheck {
     ///   - trustRoots: The trusted certificate authorities: the system's by default, or a PEM
     ///     file (``NIOSSLTrustRoots/file(_:)``, read on each run) or certificates for a private CA.
     ///   - wallClock: The current time, against which the expiry is measured.
+    ///   - startTLS: Speak this protocol in plaintext until the server agrees to TLS (SMTP, IMAP,
+    ///     POP3, PostgreSQL); nil for TLS from the first byte.
     public init(
         host: String,
         port: Int,
@@ -59,8 +63,10 @@ public struct TLSProbe: HealthCheck {
         warnDays: Int,
         failDays: Int,
         trustRoots: NIOSSLTrustRoots = .default,
-        wallClock: WallClock = .system
+        wallClock: WallClock = .system,
+        startTLS: StartTLSProtocol? = nil
     ) {
+        self.startTLS = startTLS
         self.host = host
         self.port = port
         self.serverName = serverName
@@ -73,6 +79,13 @@ public struct TLSProbe: HealthCheck {
     public func run() async throws -> CheckOutcome {
         let client = try TLSClient(trustRoots: trustRoots, serverName: serverName)
         let handshakeFailure = { (error: HandshakeError) in failure(error, client: client) }
+        if let startTLS {
+            return try await StreamConnection.with(host: host, port: port) { connection in
+                try await startTLS.negotiate(connection)
+                let leaf = try await connection.startTLS(client, handshakeFailure: handshakeFailure)
+                return outcome(notAfter: Double(leaf.notValidAfter))
+            }
+        }
         return try await StreamConnection.with(host: host, port: port, tls: client, handshakeFailure: handshakeFailure)
         {
             connection in

@@ -42,13 +42,24 @@ package final class PostgresTestServer: Sendable {
     }
 
     /// Creates a cluster, starts it and creates the test role and database.
-    package static func start() async throws -> PostgresTestServer {
+    /// - Parameter tls: PEM certificate and key files to serve TLS with (`ssl = on`); copied, since
+    ///   the server wants its key readable by it alone.
+    package static func start(tls: (certificate: String, key: String)? = nil) async throws -> PostgresTestServer {
         let binaries = try findBinaries()
         let directory = try TestDirectory()
         let passwordFile = try directory.file("superuser-password", superuserPassword + "\n")
+        var tlsOptions = ""
+        var ownedFiles = [directory.directory, passwordFile]
+        if let tls {
+            let certificate = try directory.file("server.crt", String(contentsOfFile: tls.certificate, encoding: .utf8))
+            let key = try directory.file("server.key", String(contentsOfFile: tls.key, encoding: .utf8))
+            chmod(key, 0o600)
+            ownedFiles += [certificate, key]
+            tlsOptions = " -c ssl=on -c ssl_cert_file=\(certificate) -c ssl_key_file=\(key)"
+        }
         let owner = try serverOwner()
         if let owner {
-            for path in [directory.directory, passwordFile] {
+            for path in ownedFiles {
                 guard chown(path, owner.uid, owner.gid) == 0 else {
                     throw PostgresTestServerError("cannot chown \(path) to postgres: errno \(errno)")
                 }
@@ -80,7 +91,7 @@ package final class PostgresTestServer: Sendable {
                     "--pgdata=\(data)",
                     "--log=\(directory.path("server.log"))",
                     "--wait",
-                    "--options=-p \(port) -k \(directory.directory) -c listen_addresses=127.0.0.1 -c fsync=off",
+                    "--options=-p \(port) -k \(directory.directory) -c listen_addresses=127.0.0.1 -c fsync=off\(tlsOptions)",
                     "start"
                 )
                 lastError = nil

@@ -16,6 +16,7 @@ struct TLSSettings: CheckSettings {
     var failDays = 3
     /// PEM certificates to trust instead of the system's, for a private CA.
     var caFile: String?
+    var starttls: StartTLSProtocol?
 
     static var keys: [ConfigKey<Self>] {
         [
@@ -28,6 +29,12 @@ struct TLSSettings: CheckSettings {
                 \.caFile,
                 .readableFile,
                 "PEM file of the certificate authorities to trust instead of the system's (a private CA)."
+            ),
+            .key(
+                "starttls",
+                \.starttls,
+                .oneOf(),
+                "Start in plaintext and upgrade with this protocol's STARTTLS (a mail or database server)."
             ),
         ]
     }
@@ -44,7 +51,8 @@ struct TLSSettings: CheckSettings {
             serverName: serverName ?? address.host,
             warnDays: warnDays,
             failDays: failDays,
-            trustRoots: caFile.map { .file($0) } ?? .default
+            trustRoots: caFile.map { .file($0) } ?? .default,
+            startTLS: starttls
         )
     }
 }
