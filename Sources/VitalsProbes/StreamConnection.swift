@@ -92,6 +92,11 @@ struct StreamConnection: Sendable {
         }
     }
 
+    /// The TLS version the handshake agreed on; nil without TLS.
+    func tlsVersion() async -> TLSVersion? {
+        (try? await channel.nioSSL_tlsVersion().get()) ?? nil
+    }
+
     /// Writes `bytes` and waits until they are sent.
     func send(_ bytes: some Sequence<UInt8>) async throws {
         try await channel.writeAndFlush(ByteBuffer(bytes: bytes)).get()
@@ -193,9 +198,16 @@ struct TLSClient: Sendable {
     /// against the address connected to instead.
     let sniName: String?
 
-    /// - Throws: a ``CheckFailure`` with reason `error` when the trust roots cannot be loaded.
-    init(trustRoots: NIOSSLTrustRoots, serverName: String) throws(CheckFailure) {
-        context = try Self.makeContext(trustRoots: trustRoots)
+    /// - Parameter clientCertificate: PEM files of a certificate and its key to present to a server
+    ///   that asks for one.
+    /// - Throws: a ``CheckFailure`` with reason `error` when the trust roots or the client
+    ///   certificate cannot be loaded.
+    init(
+        trustRoots: NIOSSLTrustRoots,
+        serverName: String,
+        clientCertificate: (certificate: String, key: String)? = nil
+    ) throws(CheckFailure) {
+        context = try Self.makeContext(trustRoots: trustRoots, clientCertificate: clientCertificate)
         self.serverName = serverName
         sniName = Self.isIPAddress(serverName) ? nil : serverName
     }
@@ -205,9 +217,24 @@ struct TLSClient: Sendable {
     }
 
     /// A client context that verifies the server against `trustRoots`.
-    private static func makeContext(trustRoots: NIOSSLTrustRoots) throws(CheckFailure) -> NIOSSLContext {
+    private static func makeContext(
+        trustRoots: NIOSSLTrustRoots,
+        clientCertificate: (certificate: String, key: String)?
+    ) throws(CheckFailure) -> NIOSSLContext {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.trustRoots = trustRoots
+        if let clientCertificate {
+            do {
+                configuration.certificateChain = try NIOSSLCertificate.fromPEMFile(clientCertificate.certificate)
+                    .map { .certificate($0) }
+                configuration.privateKey = .privateKey(try NIOSSLPrivateKey(file: clientCertificate.key, format: .pem))
+            } catch {
+                throw CheckFailure(
+                    .error,
+                    "cannot load the client certificate \(clientCertificate.certificate): \(error)"
+                )
+            }
+        }
         do {
             return try NIOSSLContext(configuration: configuration)
         } catch {

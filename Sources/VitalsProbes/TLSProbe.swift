@@ -42,6 +42,10 @@ public struct TLSProbe: HealthCheck {
     public var wallClock: WallClock
     /// The plaintext protocol to upgrade from (STARTTLS), or nil for TLS from the first byte.
     public var startTLS: StartTLSProtocol?
+    /// The oldest TLS version that passes; nil for any the handshake agrees on.
+    public var minimumVersion: TLSVersion?
+    /// PEM files of a client certificate and its key, for a server that asks for one.
+    public var clientCertificate: (certificate: String, key: String)?
 
     /// Creates a TLS probe.
     /// - Parameters:
@@ -56,6 +60,8 @@ public struct TLSProbe: HealthCheck {
     ///   - wallClock: The current time, against which the expiry is measured.
     ///   - startTLS: Speak this protocol in plaintext until the server agrees to TLS (SMTP, IMAP,
     ///     POP3, PostgreSQL); nil for TLS from the first byte.
+    ///   - minimumVersion: Fail with `tls` when the handshake agrees on an older TLS version.
+    ///   - clientCertificate: PEM files of a certificate and key to present when asked.
     public init(
         host: String,
         port: Int,
@@ -64,9 +70,13 @@ public struct TLSProbe: HealthCheck {
         failDays: Int,
         trustRoots: NIOSSLTrustRoots = .default,
         wallClock: WallClock = .system,
-        startTLS: StartTLSProtocol? = nil
+        startTLS: StartTLSProtocol? = nil,
+        minimumVersion: TLSVersion? = nil,
+        clientCertificate: (certificate: String, key: String)? = nil
     ) {
         self.startTLS = startTLS
+        self.minimumVersion = minimumVersion
+        self.clientCertificate = clientCertificate
         self.host = host
         self.port = port
         self.serverName = serverName
@@ -77,13 +87,17 @@ public struct TLSProbe: HealthCheck {
     }
 
     public func run() async throws -> CheckOutcome {
-        let client = try TLSClient(trustRoots: trustRoots, serverName: serverName)
+        let client = try TLSClient(
+            trustRoots: trustRoots,
+            serverName: serverName,
+            clientCertificate: clientCertificate
+        )
         let handshakeFailure = { (error: HandshakeError) in failure(error, client: client) }
         if let startTLS {
             return try await StreamConnection.with(host: host, port: port) { connection in
                 try await startTLS.negotiate(connection)
                 let leaf = try await connection.startTLS(client, handshakeFailure: handshakeFailure)
-                return outcome(notAfter: Double(leaf.notValidAfter))
+                return try outcome(notAfter: Double(leaf.notValidAfter), version: await connection.tlsVersion())
             }
         }
         return try await StreamConnection.with(host: host, port: port, tls: client, handshakeFailure: handshakeFailure)
@@ -92,7 +106,7 @@ public struct TLSProbe: HealthCheck {
             guard let leaf = connection.peerCertificate else {
                 throw CheckFailure(.tls, "the server sent no certificate")
             }
-            return outcome(notAfter: Double(leaf.notValidAfter))
+            return try outcome(notAfter: Double(leaf.notValidAfter), version: await connection.tlsVersion())
         }
     }
 
@@ -100,9 +114,40 @@ public struct TLSProbe: HealthCheck {
         CertificateExpiry(warnDays: warnDays, failDays: failDays, now: wallClock.now())
     }
 
-    /// The outcome for a verified certificate that is valid until `notAfter` (Unix seconds).
-    private func outcome(notAfter: Double) -> CheckOutcome {
-        expiry.outcome("certificate for \(serverName)", notAfter: notAfter)
+    /// The outcome for a verified certificate that is valid until `notAfter` (Unix seconds), over a
+    /// connection that agreed on `version`; with `minimumVersion`, an older version fails.
+    private func outcome(notAfter: Double, version: TLSVersion?) throws(CheckFailure) -> CheckOutcome {
+        var outcome = expiry.outcome("certificate for \(serverName)", notAfter: notAfter)
+        guard let version else { return outcome }
+        outcome.observations.append(Observation("tls_version", Self.number(of: version)))
+        if let minimumVersion, Self.number(of: version) < Self.number(of: minimumVersion) {
+            throw CheckFailure(
+                .tls,
+                "the server agreed on \(Self.name(of: version)), older than \(Self.name(of: minimumVersion))",
+                observations: outcome.observations
+            )
+        }
+        return outcome
+    }
+
+    /// 1.2 for TLS 1.2: the `tls_version` observation.
+    static func number(of version: TLSVersion) -> Double {
+        switch version {
+        case .tlsv1: 1.0
+        case .tlsv11: 1.1
+        case .tlsv12: 1.2
+        case .tlsv13: 1.3
+        }
+    }
+
+    /// `TLSv1.2`, as `min_version` takes it.
+    public static func name(of version: TLSVersion) -> String {
+        switch version {
+        case .tlsv1: "TLSv1.0"
+        case .tlsv11: "TLSv1.1"
+        case .tlsv12: "TLSv1.2"
+        case .tlsv13: "TLSv1.3"
+        }
     }
 
     /// The failure for a handshake that did not complete.

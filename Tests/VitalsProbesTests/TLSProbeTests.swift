@@ -24,6 +24,8 @@ struct TLSProbeTests {
             outcome.observations == [
                 Observation("expiry_seconds", 30 * Self.day, unit: "s"),
                 Observation("expiry_timestamp", notAfter, unit: "s", metric: TLSProbe.expiryMetric),
+                // NIOSSL on both ends agrees on TLS 1.3.
+                Observation("tls_version", 1.3),
             ]
         )
     }

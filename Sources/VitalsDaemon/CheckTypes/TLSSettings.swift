@@ -17,6 +17,26 @@ struct TLSSettings: CheckSettings {
     /// PEM certificates to trust instead of the system's, for a private CA.
     var caFile: String?
     var starttls: StartTLSProtocol?
+    var minVersion: Version?
+    var certFile: String?
+    var keyFile: String?
+
+    /// The versions `min_version` takes.
+    enum Version: String, Sendable, Hashable, CaseIterable {
+        case tls10 = "TLSv1.0"
+        case tls11 = "TLSv1.1"
+        case tls12 = "TLSv1.2"
+        case tls13 = "TLSv1.3"
+
+        var tlsVersion: TLSVersion {
+            switch self {
+            case .tls10: .tlsv1
+            case .tls11: .tlsv11
+            case .tls12: .tlsv12
+            case .tls13: .tlsv13
+            }
+        }
+    }
 
     static var keys: [ConfigKey<Self>] {
         [
@@ -36,11 +56,17 @@ struct TLSSettings: CheckSettings {
                 .oneOf(),
                 "Start in plaintext and upgrade with this protocol's STARTTLS (a mail or database server)."
             ),
+            .key("min_version", \.minVersion, .oneOf(), "Fail when the server agrees on an older TLS version."),
+            .key("cert_file", \.certFile, .readableFile, "PEM client certificate, for a server that asks for one."),
+            .key("key_file", \.keyFile, .readableFile, "PEM private key of `cert_file`."),
         ]
     }
 
     mutating func validate(_ rules: inout KeyRules) {
         rules.requireOrder("fail_days", failDays, notGreaterThan: "warn_days", warnDays) { "\($0)" }
+        if (certFile == nil) != (keyFile == nil) {
+            rules.report(certFile == nil ? "key_file" : "cert_file", "cert_file and key_file go together")
+        }
         if serverName == nil { serverName = address.host }
     }
 
@@ -52,7 +78,9 @@ struct TLSSettings: CheckSettings {
             warnDays: warnDays,
             failDays: failDays,
             trustRoots: caFile.map { .file($0) } ?? .default,
-            startTLS: starttls
+            startTLS: starttls,
+            minimumVersion: minVersion?.tlsVersion,
+            clientCertificate: certFile.flatMap { certificate in keyFile.map { (certificate, $0) } }
         )
     }
 }
