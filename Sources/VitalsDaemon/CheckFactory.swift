@@ -1,4 +1,5 @@
 import Vitals
+import VitalsProbes
 
 /// Turns validated check specs into runnable checks.
 struct CheckFactory {
@@ -25,7 +26,16 @@ struct CheckFactory {
             type: spec.type,
             policy: policy,
             settings: spec.settings,
-            check: spec.settings.makeCheck(context)
+            check: Self.check(of: spec.settings, context)
         )
+    }
+
+    /// The settings' probe, timed against `warn_after` when a network check sets it.
+    private static func check(of settings: any CheckSettings, _ context: ProbeContext) -> any HealthCheck {
+        let check = settings.makeCheck(context)
+        guard let network = settings as? any NetworkCheckSettings, let warnAfter = network.warnAfter else {
+            return check
+        }
+        return LatencyWarning(check, warnAfter: warnAfter)
     }
 }

@@ -87,6 +87,8 @@ import Testing
                 body_file: request.json
                 expect_json: {/ping: 1}
               - {name: error_page, type: http, url: "\#(base)/error-page", fail_if_body: "(?i)error", critical: false}
+              - {name: slow, type: http, url: "\#(base)/slow", warn_after: 100ms}
+              - {name: slow_enough, type: http, url: "\#(base)/slow", warn_after: 30s}
 
             """#,
             in: directory
@@ -125,6 +127,10 @@ import Testing
         #expect(reason("wrong") == "status")
         #expect(reason("error_page") == "body")
         #expect(output("error_page").hasSuffix(#", but the body matched fail_if_body ("error")"#), "\(stdout)")
+        // warn_after: the server takes 300 ms.
+        #expect(status("slow") == "warn", "\(stdout)")
+        #expect(output("slow").hasSuffix(", slower than warn_after (100 ms)"), "\(stdout)")
+        #expect(status("slow_enough") == "pass", "\(stdout)")
         for secret in ["s3cret", "guess", "bW9uaXRvcjpzM2NyZXQ="] {
             #expect(!stdout.contains(secret) && !stderr.contains(secret), "\(secret) leaked")
         }

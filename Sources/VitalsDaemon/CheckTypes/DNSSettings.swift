@@ -3,7 +3,7 @@ import VitalsProbes
 import Yams
 
 /// `dns`: resolves a name with the system resolver or asks a DNS server, and checks the answer.
-struct DNSSettings: CheckSettings {
+struct DNSSettings: NetworkCheckSettings {
     static let typeName = "dns"
     static let summary =
         "Resolves a name with the system resolver or asks a DNS server; checks the response code and the records."
@@ -16,6 +16,8 @@ struct DNSSettings: CheckSettings {
     var expect: [String] = []
     var expectRcode: DNSProbe.ResponseCode?
     var recursionDesired = true
+
+    var warnAfter: Duration?
 
     static var keys: [ConfigKey<Self>] {
         [
@@ -59,6 +61,7 @@ struct DNSSettings: CheckSettings {
                 "The response code to require instead of NOERROR with a record."
             ),
             .key("recursion_desired", \.recursionDesired, .bool, "Whether to ask the server to recurse (RD)."),
+            warnAfterKey,
         ]
     }
 

@@ -2,7 +2,7 @@ import Vitals
 import VitalsProbes
 
 /// `grpc`: the standard gRPC health service (`grpc.health.v1.Health/Check`).
-struct GRPCSettings: CheckSettings {
+struct GRPCSettings: NetworkCheckSettings {
     static let typeName = "grpc"
     static let summary = "Calls `grpc.health.v1.Health/Check` and passes when the service is `SERVING`."
 
@@ -14,6 +14,8 @@ struct GRPCSettings: CheckSettings {
     var certFile: String?
     var keyFile: String?
     var authority: String?
+
+    var warnAfter: Duration?
 
     static var keys: [ConfigKey<Self>] {
         [
@@ -34,6 +36,7 @@ struct GRPCSettings: CheckSettings {
                 .string,
                 "The `:authority` to send and, with TLS, the name to verify; `address` by default."
             ),
+            warnAfterKey,
         ]
     }
 

@@ -6,7 +6,7 @@ import VitalsProbes
 import Yams
 
 /// `http`: sends a request and judges the status and body.
-struct HTTPSettings: CheckSettings {
+struct HTTPSettings: NetworkCheckSettings {
     static let typeName = "http"
     static let summary =
         "Sends an HTTP request; passes on an expected status and, optionally, matching headers, body and JSON values."
@@ -69,6 +69,8 @@ struct HTTPSettings: CheckSettings {
         var name: String
         var secret: SecretFile
     }
+
+    var warnAfter: Duration?
 
     static var keys: [ConfigKey<Self>] {
         [
@@ -161,6 +163,7 @@ struct HTTPSettings: CheckSettings {
                 "JSON pointers (`/checks/db/healthy`) → the value required there, or `/regex/`."
             ),
             .key("fail_if_body", \.failIfBody, .regex, "Fail when this matches the response body."),
+            warnAfterKey,
         ]
     }
 

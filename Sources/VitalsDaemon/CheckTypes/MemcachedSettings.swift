@@ -2,7 +2,7 @@ import Vitals
 import VitalsProbes
 
 /// `memcached`: the server answers `version`; optionally stores, reads back and deletes a value.
-struct MemcachedSettings: CheckSettings {
+struct MemcachedSettings: NetworkCheckSettings {
     static let typeName = "memcached"
     static let summary =
         "Sends memcached's `version` command; optionally stores a value, reads it back and deletes it."
@@ -10,6 +10,8 @@ struct MemcachedSettings: CheckSettings {
     var address = HostPort.placeholder
     var roundTrip = false
     var roundTripKey = "vitals:healthcheck"
+
+    var warnAfter: Duration?
 
     static var keys: [ConfigKey<Self>] {
         [
@@ -24,6 +26,7 @@ struct MemcachedSettings: CheckSettings {
                 },
                 "The key the round trip writes (with a 60 s expiry) and deletes."
             ),
+            warnAfterKey,
         ]
     }
 

@@ -3,7 +3,7 @@ import Vitals
 import VitalsProbes
 
 /// `postgres`: connects to PostgreSQL and runs `SELECT 1`.
-struct PostgresSettings: CheckSettings {
+struct PostgresSettings: NetworkCheckSettings {
     static let typeName = "postgres"
     static let summary = "Connects to PostgreSQL and runs `SELECT 1`."
 
@@ -11,6 +11,8 @@ struct PostgresSettings: CheckSettings {
     var dsn = ""
     /// The password, from a file rather than the DSN.
     var passwordFile: SecretFile?
+
+    var warnAfter: Duration?
 
     static var keys: [ConfigKey<Self>] {
         [
@@ -34,6 +36,7 @@ struct PostgresSettings: CheckSettings {
                 .secretFile,
                 "File holding the password (the DSN then has none); `%d/NAME` reads a systemd credential."
             ),
+            warnAfterKey,
         ]
     }
 

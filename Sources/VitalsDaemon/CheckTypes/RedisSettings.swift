@@ -4,7 +4,7 @@ import Vitals
 import VitalsProbes
 
 /// `redis`: `PING` answers `PONG`, after `AUTH`; optionally the replication role.
-struct RedisSettings: CheckSettings {
+struct RedisSettings: NetworkCheckSettings {
     static let typeName = "redis"
     static let summary =
         "Sends `PING` (after `AUTH` when a password is set) and passes on `PONG`; optionally checks the role."
@@ -21,6 +21,8 @@ struct RedisSettings: CheckSettings {
     var caFile: String?
     var serverName: String?
     var expectRole: RedisProbe.Role?
+
+    var warnAfter: Duration?
 
     static var keys: [ConfigKey<Self>] {
         [
@@ -64,6 +66,7 @@ struct RedisSettings: CheckSettings {
                 .oneOf(),
                 "The replication role the server must have; a replica out of sync with its master warns."
             ),
+            warnAfterKey,
         ]
     }
 

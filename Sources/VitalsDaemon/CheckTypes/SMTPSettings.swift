@@ -4,7 +4,7 @@ import VitalsProbes
 
 /// `smtp`: a mail server's greeting and EHLO, optionally STARTTLS (with the certificate's expiry)
 /// and AUTH PLAIN.
-struct SMTPSettings: CheckSettings {
+struct SMTPSettings: NetworkCheckSettings {
     static let typeName = "smtp"
     static let summary =
         "Talks SMTP: greeting, EHLO, optionally STARTTLS (certificate verified, expiry judged) and AUTH PLAIN."
@@ -19,6 +19,8 @@ struct SMTPSettings: CheckSettings {
     var failDays = 3
     var username: String?
     var passwordFile: SecretFile?
+
+    var warnAfter: Duration?
 
     static var keys: [ConfigKey<Self>] {
         [
@@ -57,6 +59,7 @@ struct SMTPSettings: CheckSettings {
                 .secretFile,
                 "File holding the password of `username`; `%d/NAME` reads a systemd credential."
             ),
+            warnAfterKey,
         ]
     }
 

@@ -2,7 +2,7 @@ import Vitals
 import VitalsProbes
 
 /// `tcp`: connects, optionally sends a string and matches the first reply bytes.
-struct TCPSettings: CheckSettings {
+struct TCPSettings: NetworkCheckSettings {
     static let typeName = "tcp"
     static let summary = "Connects to a TCP port; optionally sends a string and matches the reply."
 
@@ -11,11 +11,14 @@ struct TCPSettings: CheckSettings {
     /// A regular expression source, already checked to compile.
     var expect: String?
 
+    var warnAfter: Duration?
+
     static var keys: [ConfigKey<Self>] {
         [
             .key("address", \.address, .hostPort, required: true, "Where to connect: `HOST:PORT`."),
             .key("send", \.send, .string, "Sent once the connection is open."),
             .key("expect", \.expect, .regex, "Must match the first bytes of the reply."),
+            warnAfterKey,
         ]
     }
 

@@ -4,7 +4,7 @@ import Vitals
 import VitalsProbes
 
 /// `tls`: a TLS handshake, and the days left on the certificate.
-struct TLSSettings: CheckSettings {
+struct TLSSettings: NetworkCheckSettings {
     static let typeName = "tls"
     static let summary =
         "Completes a TLS handshake, verifies the chain and name, and warns before the certificate expires."
@@ -38,6 +38,8 @@ struct TLSSettings: CheckSettings {
         }
     }
 
+    var warnAfter: Duration?
+
     static var keys: [ConfigKey<Self>] {
         [
             .key("address", \.address, .hostPort, required: true, "Where to connect: `HOST:PORT`."),
@@ -59,6 +61,7 @@ struct TLSSettings: CheckSettings {
             .key("min_version", \.minVersion, .oneOf(), "Fail when the server agrees on an older TLS version."),
             .key("cert_file", \.certFile, .readableFile, "PEM client certificate, for a server that asks for one."),
             .key("key_file", \.keyFile, .readableFile, "PEM private key of `cert_file`."),
+            warnAfterKey,
         ]
     }
 

@@ -29,6 +29,24 @@ protocol CheckSettings: ConfigSection {
     func makeCheck(_ context: ProbeContext) -> any HealthCheck
 }
 
+/// The settings of a check that waits on a peer over the network: it takes `warn_after`, and a
+/// passing run that takes longer warns (``LatencyWarning``).
+protocol NetworkCheckSettings: CheckSettings {
+    var warnAfter: Duration? { get set }
+}
+
+extension NetworkCheckSettings {
+    /// The `warn_after` key, listed by each network type with its own keys.
+    static var warnAfterKey: ConfigKey<Self> {
+        .key(
+            "warn_after",
+            \.warnAfter,
+            .positiveDuration,
+            "Warn when a passing run takes longer (below `timeout`, which fails)."
+        )
+    }
+}
+
 /// Every check type the configuration file knows, in the order the documentation lists them.
 enum CheckTypes {
     static let all: [any CheckSettings.Type] = [

@@ -9,12 +9,14 @@ Prints `port N` once it listens on 127.0.0.1, then serves until killed:
     POST /echo          200, the request body back, its Content-Type in `X-Request-Type`
     GET  /error-page    200 with an error text in the body
     GET  /client        200 with the client certificate's common name (TLS)
+    GET  /slow          200 after 300 ms
 """
 
 import base64
 import json
 import ssl
 import sys
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 DOCUMENT = {
@@ -56,6 +58,9 @@ class Handler(BaseHTTPRequestHandler):
                 self.reply(200, "welcome")
             else:
                 self.reply(401, "who are you?", [("WWW-Authenticate", 'Basic realm="vitals"')])
+        elif self.path == "/slow":
+            time.sleep(0.3)
+            self.reply(200, "slow but fine")
         elif self.path == "/error-page":
             self.reply(200, "<h1>Internal error: database down</h1>")
         elif self.path == "/client":
