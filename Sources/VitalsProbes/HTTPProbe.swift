@@ -46,6 +46,9 @@ public struct HTTPProbe: HealthCheck {
     public var expectJSON: [(pointer: String, expected: String)]
     /// TLS settings for this probe's requests instead of the client's.
     public var tlsConfiguration: TLSConfiguration?
+    /// For an `https` URL: after a passing response, a TLS handshake with the server judges its
+    /// certificate's expiry as the `tls` check does; nil not to.
+    public var certificateExpiry: TLSProbe?
     /// The client that sends the request.
     public var client: HTTPClient
 
@@ -71,6 +74,8 @@ public struct HTTPProbe: HealthCheck {
     ///   - expectJSON: JSON pointers (`/checks/db/healthy`) and the values required there: a
     ///     string, number, `true`, `false` or `null` as text, or `/regex/`.
     ///   - tlsConfiguration: TLS settings for these requests instead of the client's.
+    ///   - certificateExpiry: A `tls` probe of the URL's server, run after a passing response:
+    ///     its status joins the result (the worse wins), its message and observations are added.
     ///   - client: The client that sends the request; the caller shuts it down.
     public init(
         url: String,
@@ -83,8 +88,10 @@ public struct HTTPProbe: HealthCheck {
         expectHeaders: [(name: String, pattern: String)] = [],
         expectJSON: [(pointer: String, expected: String)] = [],
         tlsConfiguration: TLSConfiguration? = nil,
+        certificateExpiry: TLSProbe? = nil,
         client: HTTPClient
     ) {
+        self.certificateExpiry = certificateExpiry
         self.url = url
         self.method = method
         self.headers = headers
@@ -174,7 +181,15 @@ public struct HTTPProbe: HealthCheck {
             if let problem = try jsonProblem(in: body) {
                 return .fail("\(head), but \(problem)", reason: .body, observations: observations)
             }
-            return .pass(head, observations: observations)
+            guard let certificateExpiry else { return .pass(head, observations: observations) }
+            // The HTTP client does not show the server's certificate: a handshake of its own does.
+            let certificate = try await certificateExpiry.run()
+            return CheckOutcome(
+                status: certificate.status,
+                message: "\(head); \(certificate.message)",
+                reason: certificate.reason,
+                observations: observations + certificate.observations
+            )
         } catch let failure as CheckFailure {
             throw failure
         } catch {

@@ -147,6 +147,8 @@ import Testing
               - {name: mutual, type: http, url: "\(url)", ca_file: "\(certificates.caCertificate)", cert_file: "\(certificates.clientCertificate)", key_file: "\(certificates.clientKey)", expect_body: "^client prometheus$"}
               - {name: no_client_cert, type: http, url: "\(url)", ca_file: "\(certificates.caCertificate)", critical: false}
               - {name: system_trust, type: http, url: "\(url)", cert_file: "\(certificates.clientCertificate)", key_file: "\(certificates.clientKey)", critical: false}
+              - {name: expiring, type: http, url: "\(url)", ca_file: "\(certificates.caCertificate)", cert_file: "\(certificates.clientCertificate)", key_file: "\(certificates.clientKey)", warn_days: 60}
+              - {name: lasting, type: http, url: "\(url)", ca_file: "\(certificates.caCertificate)", cert_file: "\(certificates.clientCertificate)", key_file: "\(certificates.clientKey)", warn_days: 7}
 
             """,
             in: directory
@@ -156,6 +158,14 @@ import Testing
         #expect(results["no_client_cert"]?["status"] as? String == "fail", "\(stdout)")
         #expect(results["system_trust"]?["status"] as? String == "fail", "\(stdout)")
         #expect(results["system_trust"]?["reason"] as? String == "tls", "\(stdout)")
+        // The test certificates are valid for 30 days.
+        #expect(results["expiring"]?["status"] as? String == "warn", "\(stdout)")
+        let expiring = results["expiring"]?["output"] as? String ?? ""
+        #expect(expiring.hasPrefix("HTTP 200 in "), "\(stdout)")
+        #expect(expiring.contains("; certificate for 127.0.0.1 expires in "), "\(stdout)")
+        #expect(expiring.hasSuffix(", within 60 days"), "\(stdout)")
+        #expect(observation(results["expiring"], "expiry_timestamp") != nil)
+        #expect(results["lasting"]?["status"] as? String == "pass", "\(stdout)")
         _ = server
     }
 
@@ -167,6 +177,7 @@ import Testing
             ("expect_json: {status: ok}", "expect_json.status", "a JSON pointer starts with /, like /status"),
             ("body: a, body_file: bad.yml", "body_file", "body is set already"),
             ("expect_headers: {X-Version: '('}", "expect_headers", "X-Version: must be a valid regular expression"),
+            ("warn_days: 10", "warn_days", "needs an https:// url"),
         ]
         var config = "checks:\n"
         for (index, (keys, _, _)) in cases.enumerated() {

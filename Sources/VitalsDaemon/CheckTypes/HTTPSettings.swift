@@ -51,6 +51,9 @@ struct HTTPSettings: NetworkCheckSettings {
     var expectJSON: [JSONExpectation] = []
     /// A regular expression source, already checked to compile.
     var failIfBody: String?
+    /// For https: judge the certificate's expiry when either is set.
+    var warnDays: Int?
+    var failDays: Int?
 
     /// `basic_auth`: a user name and the file holding its password.
     struct BasicAuth: Sendable, Hashable {
@@ -163,6 +166,18 @@ struct HTTPSettings: NetworkCheckSettings {
                 "JSON pointers (`/checks/db/healthy`) → the value required there, or `/regex/`."
             ),
             .key("fail_if_body", \.failIfBody, .regex, "Fail when this matches the response body."),
+            .key(
+                "warn_days",
+                \.warnDays,
+                .count,
+                "For https: warn when the server's certificate expires in fewer days (14 when only `fail_days` is set)."
+            ),
+            .key(
+                "fail_days",
+                \.failDays,
+                .count,
+                "For https: fail when the server's certificate expires in fewer days (3 when only `warn_days` is set)."
+            ),
             warnAfterKey,
         ]
     }
@@ -192,6 +207,15 @@ struct HTTPSettings: NetworkCheckSettings {
                 rules.report("basic_auth", "the url has a user name already; keep the credentials in one place")
             }
         }
+        if warnDays != nil || failDays != nil {
+            let key = warnDays != nil ? "warn_days" : "fail_days"
+            if rules.isValid("url"), URLComponents(string: url)?.scheme?.lowercased() != "https" {
+                rules.report(key, "needs an https:// url")
+            } else if tlsSkipVerify {
+                rules.report(key, "needs certificate verification (tls_skip_verify: false)")
+            }
+            rules.requireOrder("fail_days", failDays ?? 3, notGreaterThan: "warn_days", warnDays ?? 14) { "\($0)" }
+        }
         if body != nil, bodyFile != nil {
             rules.report("body_file", "body is set already")
         }
@@ -209,6 +233,23 @@ struct HTTPSettings: NetworkCheckSettings {
         if let caFile, rules.isValid("ca_file"), (try? NIOSSLCertificate.fromPEMFile(caFile))?.isEmpty ?? true {
             rules.report("ca_file", "\(caFile) holds no PEM certificate")
         }
+    }
+
+    /// The `tls` probe of the URL's server when `warn_days` or `fail_days` is set.
+    var certificateExpiry: TLSProbe? {
+        guard warnDays != nil || failDays != nil, let components = URLComponents(string: url),
+            let host = components.host
+        else { return nil }
+        let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+        return TLSProbe(
+            host: bare,
+            port: components.port ?? 443,
+            serverName: bare,
+            warnDays: warnDays ?? 14,
+            failDays: failDays ?? 3,
+            trustRoots: caFile.map { .file($0) } ?? .default,
+            clientCertificate: certFile.flatMap { certificate in keyFile.map { (certificate, $0) } }
+        )
     }
 
     /// TLS settings of their own when `ca_file` or `cert_file` is set; nil uses the client's.
@@ -253,6 +294,7 @@ struct HTTPSettings: NetworkCheckSettings {
             expectHeaders: expectHeaders.map { ($0.name, $0.value) },
             expectJSON: expectJSON.map { ($0.pointer, $0.expected) },
             tlsConfiguration: tlsConfiguration,
+            certificateExpiry: certificateExpiry,
             client: context.httpClient(verifying: !tlsSkipVerify, followingRedirects: followRedirects)
         )
     }
