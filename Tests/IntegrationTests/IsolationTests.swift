@@ -25,10 +25,12 @@ import Testing
     /// Runs of the fast checks over a few seconds, against the runs their interval of 1 s promises.
     private func expectOnSchedule(_ daemon: DaemonProcess, _ names: [String]) async throws {
         let clock = ContinuousClock()
-        let start = clock.now
         var before: [String: Double] = [:]
         for name in names { before[name] = try await runs(daemon, name) }
-        // A measuring window, not a timing assertion: the runs in it are counted below.
+        // A measuring window, not a timing assertion: the runs in it are counted below. It lies
+        // within the span between the two readings, so slow readings (a loaded machine) cannot
+        // make it promise runs that the counts had no time to see.
+        let start = clock.now
         try await Task.sleep(for: .seconds(6))
         let elapsed = start.duration(to: clock.now)
         let expected = Double(elapsed.components.seconds)
