@@ -79,8 +79,6 @@ enum ProbeSupport {
         String(text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
     }
 
-    /// Waits for a connection attempt, giving up at once when the task is cancelled; a
-    /// connection that completes after that is closed.
     /// Connects `bootstrap` to `host`: an IP address directly, a name through NIO's resolver and
     /// Happy Eyeballs: a probe of an address spends nothing on `getaddrinfo` and its thread hop.
     static func connect(_ bootstrap: ClientBootstrap, host: String, port: Int) -> EventLoopFuture<any Channel> {
@@ -90,6 +88,8 @@ enum ProbeSupport {
         return bootstrap.connect(host: host, port: port)
     }
 
+    /// Waits for a connection attempt, giving up at once when the task is cancelled; a
+    /// connection that completes after that is closed.
     static func cancellableConnect(_ connecting: EventLoopFuture<any Channel>) async throws -> any Channel {
         let promise = connecting.eventLoop.makePromise(of: (any Channel).self)
         connecting.cascade(to: promise)
