@@ -373,8 +373,8 @@ public struct DNSProbe: HealthCheck {
     /// The entries of `expect` that match no record.
     private func unmatchedExpectations(_ records: [DNSRecordData]) throws -> [String] {
         try expect.filter { expected in
-            if expected.count > 2, expected.hasPrefix("/"), expected.hasSuffix("/") {
-                let regex = try Regex(String(expected.dropFirst().dropLast()))
+            if let source = ExpectedValue.regexSource(expected) {
+                let regex = try Regex(source)
                 return !records.contains { $0.matchText.contains(regex) || $0.text.contains(regex) }
             }
             if recordType.isAddress {

@@ -166,7 +166,8 @@ public struct HTTPProbe: HealthCheck {
                     )
                 }
             }
-            let text = String(decoding: body, as: UTF8.self)
+            // Decoded only for the patterns that read it: most checks have none.
+            let text = regex == nil && failRegex == nil ? "" : String(decoding: body, as: UTF8.self)
             if let regex, !text.contains(regex) {
                 let got = body.isEmpty ? "empty body" : "got \"\(ProbeSupport.printable(body))\""
                 return .fail("\(head), but the body did not match (\(got))", reason: .body, observations: observations)
@@ -210,7 +211,7 @@ public struct HTTPProbe: HealthCheck {
         for (pointer, expected) in expectJSON {
             guard let value = document.value(at: pointer) else { return "\(pointer) is missing from the JSON" }
             if try !value.matches(expected) {
-                let shown = expected.hasPrefix("/") && expected.hasSuffix("/") ? expected : "\"\(expected)\""
+                let shown = ExpectedValue.regexSource(expected) != nil ? expected : "\"\(expected)\""
                 return "\(pointer) is \"\(ProbeSupport.printable(Array(value.text.utf8)))\", expected \(shown)"
             }
         }

@@ -66,8 +66,8 @@ enum JSONValue: Decodable, Equatable {
     /// Whether the value is `expected`: `/regex/` found in its text, a number equal in value
     /// (`12.50` is `12.5`), anything else its text exactly.
     func matches(_ expected: String) throws -> Bool {
-        if expected.count > 2, expected.hasPrefix("/"), expected.hasSuffix("/") {
-            return text.contains(try Regex(String(expected.dropFirst().dropLast())))
+        if let source = ExpectedValue.regexSource(expected) {
+            return text.contains(try Regex(source))
         }
         if case .number(let value) = self, let number = Double(expected) { return value == number }
         if case .string = self { return text == expected }

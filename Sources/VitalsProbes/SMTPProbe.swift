@@ -88,20 +88,12 @@ public struct SMTPProbe: HealthCheck {
         let start = clock.now
         return try await StreamConnection.with(host: host, port: port) { connection in
             var replies = SMTPReplies(connection.received)
-            let greeting = try await replies.next()
-            guard greeting.code == 220 else {
-                throw CheckFailure(.status, "the server greeted with \(greeting.shown)")
-            }
-            var capabilities = try await ehlo(connection, &replies)
+            let greeting = try await Self.greeting(&replies)
+            var capabilities = try await Self.ehlo(ehloName, connection, &replies)
             var steps = ["EHLO"]
             var expiryOutcome: CheckOutcome?
             if let tls, let settings = startTLS {
-                guard capabilities.contains("STARTTLS") else {
-                    throw CheckFailure(.tls, "the server does not offer STARTTLS")
-                }
-                try await connection.send(Array("STARTTLS\r\n".utf8))
-                let ready = try await replies.next()
-                guard ready.code == 220 else { throw CheckFailure(.status, "STARTTLS answered \(ready.shown)") }
+                try await Self.requestTLS(connection, &replies, capabilities: capabilities)
                 let expiry = CertificateExpiry(
                     warnDays: settings.warnDays,
                     failDays: settings.failDays,
@@ -123,7 +115,7 @@ public struct SMTPProbe: HealthCheck {
                     "certificate for \(settings.serverName)",
                     notAfter: Double(leaf.notValidAfter)
                 )
-                capabilities = try await ehlo(connection, &replies)
+                capabilities = try await Self.ehlo(ehloName, connection, &replies)
                 steps.append("STARTTLS")
             }
             if let credentials {
@@ -156,12 +148,36 @@ public struct SMTPProbe: HealthCheck {
         }
     }
 
-    /// Says `EHLO` and returns the capabilities (the reply's lines after the first), upper-cased.
-    private func ehlo(_ connection: StreamConnection, _ replies: inout SMTPReplies) async throws -> [String] {
-        try await connection.send(Array("EHLO \(ehloName)\r\n".utf8))
+    /// Waits for the server's `220` greeting.
+    static func greeting(_ replies: inout SMTPReplies) async throws -> SMTPReply {
+        let greeting = try await replies.next()
+        guard greeting.code == 220 else { throw CheckFailure(.status, "the server greeted with \(greeting.shown)") }
+        return greeting
+    }
+
+    /// Says `EHLO name` and returns the capabilities (the reply's lines after the first), upper-cased.
+    static func ehlo(
+        _ name: String,
+        _ connection: StreamConnection,
+        _ replies: inout SMTPReplies
+    ) async throws -> [String] {
+        try await connection.send(Array("EHLO \(name)\r\n".utf8))
         let reply = try await replies.next()
         guard reply.code == 250 else { throw CheckFailure(.status, "EHLO answered \(reply.shown)") }
         return reply.lines.dropFirst().map { $0.uppercased() }
+    }
+
+    /// Says `STARTTLS` when `capabilities` offer it and waits for the server's `220`: the
+    /// connection is then ready for the handshake.
+    static func requestTLS(
+        _ connection: StreamConnection,
+        _ replies: inout SMTPReplies,
+        capabilities: [String]
+    ) async throws {
+        guard capabilities.contains("STARTTLS") else { throw CheckFailure(.tls, "the server does not offer STARTTLS") }
+        try await connection.send(Array("STARTTLS\r\n".utf8))
+        let ready = try await replies.next()
+        guard ready.code == 220 else { throw CheckFailure(.tls, "STARTTLS answered \(ready.shown)") }
     }
 }
 

@@ -20,17 +20,9 @@ public enum StartTLSProtocol: String, Sendable, Hashable, CaseIterable {
         switch self {
         case .smtp:
             var replies = SMTPReplies(connection.received)
-            let greeting = try await replies.next()
-            guard greeting.code == 220 else { throw CheckFailure(.status, "the server greeted with \(greeting.shown)") }
-            try await connection.send(Array("EHLO vitals.localhost\r\n".utf8))
-            let hello = try await replies.next()
-            guard hello.code == 250 else { throw CheckFailure(.status, "EHLO answered \(hello.shown)") }
-            guard hello.lines.dropFirst().contains(where: { $0.uppercased() == "STARTTLS" }) else {
-                throw CheckFailure(.tls, "the server does not offer STARTTLS")
-            }
-            try await connection.send(Array("STARTTLS\r\n".utf8))
-            let ready = try await replies.next()
-            guard ready.code == 220 else { throw CheckFailure(.tls, "STARTTLS answered \(ready.shown)") }
+            _ = try await SMTPProbe.greeting(&replies)
+            let capabilities = try await SMTPProbe.ehlo("vitals.localhost", connection, &replies)
+            try await SMTPProbe.requestTLS(connection, &replies, capabilities: capabilities)
         case .imap:
             var reader = StreamReader(connection.received)
             try await expect(&reader, prefix: "* OK", what: "IMAP greeting")

@@ -260,22 +260,10 @@ private final class DnsmasqServer: Sendable {
             ("record_type: HINFO", "record_type", "must be one of A, AAAA, CNAME"),
             ("query: a..example.com", "query", "must be a domain name of labels of 1 to 63 bytes"),
         ]
-        var config = "checks:\n"
-        for (index, (keys, _, _)) in cases.enumerated() {
-            let query = keys.hasPrefix("query:") ? "" : "query: example.com, "
-            config += "  - {name: d\(index), type: dns, \(query)\(keys)}\n"
-        }
-        let directory = try TemporaryDirectory()
-        let path = try directory.write("bad.yml", config)
-        let result = try await runVitals(["check-config", "--config.file", path])
-        #expect(result.status == 2)
-        let lines = result.stderr.split(separator: "\n")
-        for (index, (_, key, problem)) in cases.enumerated() {
-            let expected = ": checks[\(index)] (d\(index)): \(key): \(problem)"
-            #expect(
-                lines.contains { $0.hasPrefix("\(path):\(index + 2):") && $0.contains(expected) },
-                "\(expected) in \(result.stderr)"
-            )
-        }
+        try await expectConfigErrors(
+            cases.map { keys, key, problem in
+                ("type: dns, " + (keys.hasPrefix("query:") ? "" : "query: example.com, ") + keys, key, problem)
+            }
+        )
     }
 }

@@ -77,6 +77,32 @@ func runVitals(_ arguments: [String]) async throws -> CommandResult {
     try await runProcess(try vitalsBinary(), arguments, limit: .seconds(60))
 }
 
+/// Runs `vitals check-config` on a file with one check per entry of `checks` (the keys inside a YAML
+/// flow mapping, after `name: cN`) and expects it to fail, naming each entry's key and problem on
+/// that check's line: every mistake is reported, each where it is.
+func expectConfigErrors(
+    _ checks: [(keys: String, key: String, problem: String)],
+    sourceLocation: SourceLocation = #_sourceLocation
+) async throws {
+    var config = "checks:\n"
+    for (index, check) in checks.enumerated() {
+        config += "  - {name: c\(index), \(check.keys)}\n"
+    }
+    let directory = try TemporaryDirectory()
+    let path = try directory.write("bad.yml", config)
+    let result = try await runVitals(["check-config", "--config.file", path])
+    #expect(result.status == 2, sourceLocation: sourceLocation)
+    let lines = result.stderr.split(separator: "\n")
+    for (index, check) in checks.enumerated() {
+        let expected = ": checks[\(index)] (c\(index)): \(check.key): \(check.problem)"
+        #expect(
+            lines.contains { $0.hasPrefix("\(path):\(index + 2):") && $0.contains(expected) },
+            "\(expected) in \(result.stderr)",
+            sourceLocation: sourceLocation
+        )
+    }
+}
+
 /// Runs a program to its end without holding a concurrency thread: output is read on threads of its
 /// own and the exit is polled. A blocking read or `waitUntilExit` here would take one of the few
 /// threads that every test shares, and starve the tests that run beside it.

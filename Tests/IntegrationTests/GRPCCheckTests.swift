@@ -6,15 +6,11 @@ import Testing
 @Suite(.tags(.integration)) struct GRPCCheckTests {
     /// The health server; `tls` is a certificate and key for it.
     private func healthServer(tls: (certificate: String, key: String)? = nil) async throws -> (StandInProcess, Int) {
-        let server = try await StandInProcess(
-            try venvPython(),
-            [StandInProcess.script("health_server.py")] + (tls.map { [$0.certificate, $0.key] } ?? []),
-            readyMarker: "\n",
+        try await StandInProcess.server(
+            "health_server.py",
+            tls.map { [$0.certificate, $0.key] } ?? [],
             what: "the gRPC health server"
         )
-        let line = server.printed.split(separator: "\n").first { $0.hasPrefix("port ") } ?? ""
-        let port = try #require(Int(line.dropFirst("port ".count)), "\(server.printed)")
-        return (server, port)
     }
 
     private func results(of daemon: DaemonProcess) async throws -> [String: [String: Any]] {

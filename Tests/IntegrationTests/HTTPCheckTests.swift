@@ -7,15 +7,7 @@ import Testing
     /// The stand-in on a free port, with TLS requiring a client certificate when given certificates.
     private func server(_ certificates: TestCertificates? = nil) async throws -> (StandInProcess, Int) {
         let tls = certificates.map { [$0.serverCertificate, $0.serverKey, $0.caCertificate] } ?? []
-        let server = try await StandInProcess(
-            try venvPython(),
-            [StandInProcess.script("http_server.py")] + tls,
-            readyMarker: "\n",
-            what: "the HTTP server"
-        )
-        let line = server.printed.split(separator: "\n").first { $0.hasPrefix("port ") } ?? ""
-        let port = try #require(Int(line.dropFirst("port ".count)), "\(server.printed)")
-        return (server, port)
+        return try await StandInProcess.server("http_server.py", tls, what: "the HTTP server")
     }
 
     /// Runs `vitals check` on `checks` (YAML list items) and returns each result by name.
@@ -179,21 +171,8 @@ import Testing
             ("expect_headers: {X-Version: '('}", "expect_headers", "X-Version: must be a valid regular expression"),
             ("warn_days: 10", "warn_days", "needs an https:// url"),
         ]
-        var config = "checks:\n"
-        for (index, (keys, _, _)) in cases.enumerated() {
-            config += "  - {name: h\(index), type: http, url: \"http://127.0.0.1:1/\", \(keys)}\n"
-        }
-        let directory = try TemporaryDirectory()
-        let path = try directory.write("bad.yml", config)
-        let result = try await runVitals(["check-config", "--config.file", path])
-        #expect(result.status == 2)
-        let lines = result.stderr.split(separator: "\n")
-        for (index, (_, key, problem)) in cases.enumerated() {
-            let expected = ": checks[\(index)] (h\(index)): \(key): \(problem)"
-            #expect(
-                lines.contains { $0.hasPrefix("\(path):\(index + 2):") && $0.contains(expected) },
-                "\(expected) in \(result.stderr)"
-            )
-        }
+        try await expectConfigErrors(
+            cases.map { keys, key, problem in ("type: http, url: \"http://127.0.0.1:1/\", " + keys, key, problem) }
+        )
     }
 }

@@ -7,15 +7,7 @@ import Testing
     /// The stand-in on a free port, offering STARTTLS (and AUTH after it) when given a certificate.
     private func server(_ certificates: TestCertificates? = nil) async throws -> (StandInProcess, Int) {
         let tls = certificates.map { [$0.serverCertificate, $0.serverKey] } ?? []
-        let server = try await StandInProcess(
-            try venvPython(),
-            [StandInProcess.script("smtp_server.py")] + tls,
-            readyMarker: "\n",
-            what: "the SMTP server"
-        )
-        let line = server.printed.split(separator: "\n").first { $0.hasPrefix("port ") } ?? ""
-        let port = try #require(Int(line.dropFirst("port ".count)), "\(server.printed)")
-        return (server, port)
+        return try await StandInProcess.server("smtp_server.py", tls, what: "the SMTP server")
     }
 
     @Test func greetsUpgradesAndAuthenticates() async throws {

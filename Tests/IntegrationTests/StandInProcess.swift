@@ -38,6 +38,23 @@ final class StandInProcess: Sendable {
     /// Everything the program has printed.
     var printed: String { output.withLock { $0 } }
 
+    /// Starts a Python stand-in from `StandIns/` (`script` and its arguments) that prints `port N`
+    /// once it listens, and returns it with N.
+    static func server(_ script: String, _ arguments: [String] = [], what: String) async throws -> (StandInProcess, Int)
+    {
+        let server = try await StandInProcess(
+            try venvPython(),
+            [Self.script(script)] + arguments,
+            readyMarker: "\n",
+            what: what
+        )
+        let line = server.printed.split(separator: "\n").first { $0.hasPrefix("port ") } ?? ""
+        guard let port = Int(line.dropFirst("port ".count)) else {
+            throw TimedOut(what: "\(what) to print its port (it printed \(server.printed))")
+        }
+        return (server, port)
+    }
+
     /// The path of a stand-in program in `StandIns/`.
     static func script(_ name: String) -> String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("StandIns/\(name)").path

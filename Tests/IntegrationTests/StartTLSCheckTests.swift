@@ -5,36 +5,22 @@ import Testing
 /// The `tls` check's `starttls`: the certificate of a server that upgrades in-band, for SMTP
 /// (aiosmtpd), IMAP and POP3 (`StandIns/starttls_server.py`) and PostgreSQL (Debian's, `ssl = on`).
 @Suite(.tags(.integration)) struct StartTLSCheckTests {
-    private func standIn(_ arguments: [String], what: String) async throws -> (StandInProcess, Int) {
-        let server = try await StandInProcess(
-            try venvPython(),
-            arguments,
-            readyMarker: "\n",
-            what: what
-        )
-        let line = server.printed.split(separator: "\n").first { $0.hasPrefix("port ") } ?? ""
-        let port = try #require(Int(line.dropFirst("port ".count)), "\(server.printed)")
-        return (server, port)
-    }
-
     @Test func reachesTheCertificateBehindEachProtocolsUpgrade() async throws {
         let directory = try TemporaryDirectory()
         let certificates = try await TestCertificates.make(in: directory)
         let pair = [certificates.serverCertificate, certificates.serverKey]
-        let (smtp, smtpPort) = try await standIn(
-            [StandInProcess.script("smtp_server.py")] + pair,
-            what: "the SMTP server"
-        )
-        let (plainSMTP, plainSMTPPort) = try await standIn(
-            [StandInProcess.script("smtp_server.py")],
+        let (smtp, smtpPort) = try await StandInProcess.server("smtp_server.py", pair, what: "the SMTP server")
+        let (plainSMTP, plainSMTPPort) = try await StandInProcess.server(
+            "smtp_server.py",
             what: "the SMTP server without TLS"
         )
         var servers = [smtp, plainSMTP]
         var ports: [String: Int] = [:]
         for name in ["imap", "pop3"] {
             for refuse in [false, true] {
-                let (server, port) = try await standIn(
-                    [StandInProcess.script("starttls_server.py"), name] + pair + (refuse ? ["refuse"] : []),
+                let (server, port) = try await StandInProcess.server(
+                    "starttls_server.py",
+                    [name] + pair + (refuse ? ["refuse"] : []),
                     what: "the \(name) server"
                 )
                 servers.append(server)

@@ -68,9 +68,9 @@ struct DNSSettings: NetworkCheckSettings {
     func validate(_ rules: inout KeyRules) {
         guard rules.isValid("record_type"), rules.isValid("expect") else { return }
         for (index, (value, node)) in zip(expect, rules.items(of: "expect")).enumerated() {
-            if value.count > 2, value.hasPrefix("/"), value.hasSuffix("/") {
+            if let source = ExpectedValue.regexSource(value) {
                 do {
-                    _ = try Regex(String(value.dropFirst().dropLast()))
+                    _ = try Regex(source)
                 } catch {
                     rules.report(at: node, "expect[\(index)]", "must be a valid regular expression: \(error)")
                 }

@@ -390,9 +390,9 @@ extension ValueReader where Value == [HTTPSettings.JSONExpectation] {
                         valid = false
                         continue
                     }
-                    if expected.count > 2, expected.hasPrefix("/"), expected.hasSuffix("/") {
+                    if let source = ExpectedValue.regexSource(expected) {
                         do {
-                            _ = try Regex(String(expected.dropFirst().dropLast()))
+                            _ = try Regex(source)
                         } catch {
                             validator.report(
                                 "\(entryPath): must be a valid regular expression: \(error)",
