@@ -30,12 +30,24 @@ struct CheckFactory {
         )
     }
 
-    /// The settings' probe, timed against `warn_after` when a network check sets it.
+    /// The settings' probe, timed against `warn_after` when a network check sets it, and steered to
+    /// the addresses `ip_family` and `all_addresses` choose (each address's run timed on its own).
     private static func check(of settings: any CheckSettings, _ context: ProbeContext) -> any HealthCheck {
-        let check = settings.makeCheck(context)
-        guard let network = settings as? any NetworkCheckSettings, let warnAfter = network.warnAfter else {
-            return check
+        var check = settings.makeCheck(context)
+        if let network = settings as? any NetworkCheckSettings, let warnAfter = network.warnAfter {
+            check = LatencyWarning(check, warnAfter: warnAfter)
         }
-        return LatencyWarning(check, warnAfter: warnAfter)
+        if let connecting = settings as? any ConnectingCheckSettings, let host = connecting.connectHost,
+            connecting.ipFamily != .any || connecting.allAddresses
+        {
+            check = AddressSelection(
+                check,
+                host: host,
+                family: connecting.ipFamily,
+                allAddresses: connecting.allAddresses,
+                threadPool: context.resolverThreadPool
+            )
+        }
+        return check
     }
 }

@@ -1,6 +1,4 @@
-import AsyncHTTPClient
 import NIOPosix
-import NIOSSL
 import VitalsProbes
 
 #if canImport(Glibc)
@@ -11,10 +9,6 @@ import Musl
 
 /// Shared resources the probes use, owned by the daemon for its whole run.
 final class ProbeContext: Sendable {
-    /// For `http` checks, by whether they verify certificates and follow redirects:
-    /// `[verifying][following]`, the default `[true][true]`.
-    private let httpClients: [Bool: [Bool: HTTPClient]]
-
     /// For DNS lookups, which hold a thread until they end (a cancelled one until the
     /// resolver gives up): their own pool, so a silent resolver delays only `dns` checks.
     let resolverThreadPool: NIOThreadPool
@@ -31,32 +25,6 @@ final class ProbeContext: Sendable {
         resolverThreadPool.start()
         supervisor = ProcessSupervisor(reapsOrphans: ownsProcess)
         if ownsProcess { Self.raiseOpenFileLimit() }
-        var clients: [Bool: [Bool: HTTPClient]] = [:]
-        for verifying in [true, false] {
-            for following in [true, false] {
-                var configuration = HTTPClient.Configuration()
-                configuration.redirectConfiguration = following ? .follow(max: 5, allowCycles: false) : .disallow
-                // A refused connection is an answer, not something to retry until the timeout.
-                configuration.connectionPool.retryConnectionEstablishment = false
-                if !verifying {
-                    var tls = TLSConfiguration.makeClientConfiguration()
-                    tls.certificateVerification = .none
-                    configuration.tlsConfiguration = tls
-                }
-                clients[verifying, default: [:]][following] = HTTPClient(
-                    eventLoopGroupProvider: .singleton,
-                    configuration: configuration
-                )
-            }
-        }
-        httpClients = clients
-    }
-
-    /// The client for `http` checks that verify certificates (or, with `tls_skip_verify`, not) and
-    /// follow up to 5 redirects (or return the redirect as the response).
-    func httpClient(verifying: Bool, followingRedirects: Bool) -> HTTPClient {
-        // Both keys are always present: the initializer makes all four clients.
-        httpClients[verifying]?[followingRedirects] ?? HTTPClient.shared
     }
 
     /// Raises the soft limit on open files to the hard limit, as Go programs do: each running
@@ -70,9 +38,6 @@ final class ProbeContext: Sendable {
     }
 
     func shutdown() async {
-        for client in httpClients.values.flatMap(\.values) {
-            try? await client.shutdown()
-        }
         await supervisor.shutdown()
         try? await resolverThreadPool.shutdownGracefully()
     }

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -42,8 +41,6 @@ extension CheckFailure {
             return tlsFailure(error)
         case let error as BoringSSLError:
             return tlsFailure(error)
-        case let error as HTTPClientError:
-            return httpClientFailure(error)
         default:
             return CheckFailure(.error, "\(error)")
         }
@@ -84,17 +81,6 @@ extension CheckFailure {
         case ECONNRESET, EPIPE: CheckFailure(.refused, "connection reset by peer")
         case ETIMEDOUT: CheckFailure(.timeout, "connection timed out")
         default: CheckFailure(.error, ProbeSupport.errnoDescription(code).lowercased())
-        }
-    }
-
-    private static func httpClientFailure(_ error: HTTPClientError) -> CheckFailure {
-        switch error {
-        case .connectTimeout: CheckFailure(.timeout, "connect timed out")
-        case .readTimeout, .writeTimeout, .deadlineExceeded: CheckFailure(.timeout, "request timed out")
-        case .tlsHandshakeTimeout: CheckFailure(.tls, "TLS handshake timed out")
-        case .remoteConnectionClosed: CheckFailure(.refused, "connection closed by peer")
-        case .invalidURL, .emptyHost, .emptyScheme: CheckFailure(.error, "invalid URL")
-        default: CheckFailure(.error, error.shortDescription)
         }
     }
 }

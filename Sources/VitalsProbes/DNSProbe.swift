@@ -1,3 +1,4 @@
+import NIOCore
 public import NIOPosix
 import Synchronization
 public import Vitals
@@ -420,63 +421,13 @@ public struct DNSProbe: HealthCheck {
 
     /// Runs the resolver on the thread pool and waits for it, or only until the task is cancelled.
     private func resolveOffThread() async throws -> [String] {
-        let answer = PendingAnswer<[String]>()
         let (query, recordType, resolver) = (query, recordType, resolver)
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                // Already cancelled: the continuation has been resumed, so do not start a lookup.
-                guard answer.wait(with: continuation) else { return }
-                threadPool.submit { state in
-                    guard state == .active else {
-                        answer.deliver(.failure(CheckFailure(.error, "the resolver's thread pool is not running")))
-                        return
-                    }
-                    answer.deliver(resolver(query, recordType).mapError { $0 })
-                }
-            }
-        } onCancel: {
-            answer.deliver(.failure(CancellationError()))
-        }
+        return try await AddressResolver.offThread(threadPool) { resolver(query, recordType) }
     }
 
     /// Looks up `query` with `getaddrinfo`. Blocks.
     static func lookUp(_ query: String, _ recordType: RecordType) -> Result<[String], CheckFailure> {
-        var hints = addrinfo()
-        hints.ai_family = recordType.family
-        // One socket type, or each address comes back once per type.
-        hints.ai_socktype = streamSocketType
-        var list: UnsafeMutablePointer<addrinfo>?
-        let code = getaddrinfo(query, nil, &hints, &list)
-        guard code == 0 else {
-            let cause = code == EAI_SYSTEM ? ProbeSupport.errnoDescription(errno) : String(cString: gai_strerror(code))
-            return .failure(CheckFailure(.dns, "cannot resolve \(query) (\(recordType.rawValue)): \(cause)"))
-        }
-        defer { freeaddrinfo(list) }
-        var addresses: [String] = []
-        var entry = list
-        while let info = entry?.pointee {
-            if info.ai_family == recordType.family, let address = info.ai_addr {
-                addresses.append(recordType.text(of: Self.bytes(of: address, family: info.ai_family)))
-            }
-            entry = info.ai_next
-        }
-        return .success(addresses)
+        AddressResolver.lookUp(query, family: recordType.family, label: "\(query) (\(recordType.rawValue))")
+            .map { $0.compactMap(\.ipAddress) }
     }
-
-    /// The address of a `sockaddr_in` or `sockaddr_in6`, in network byte order.
-    private static func bytes(of address: UnsafeMutablePointer<sockaddr>, family: Int32) -> [UInt8] {
-        let raw = UnsafeRawPointer(address)
-        if family == AF_INET {
-            let ipv4 = raw.load(as: sockaddr_in.self).sin_addr
-            return withUnsafeBytes(of: ipv4) { Array($0) }
-        }
-        let ipv6 = raw.load(as: sockaddr_in6.self).sin6_addr
-        return withUnsafeBytes(of: ipv6) { Array($0) }
-    }
-
-    #if canImport(Glibc)
-    private static let streamSocketType = Int32(SOCK_STREAM.rawValue)
-    #else
-    private static let streamSocketType = SOCK_STREAM
-    #endif
 }

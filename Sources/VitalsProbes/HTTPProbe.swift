@@ -1,27 +1,30 @@
-public import AsyncHTTPClient
 import Foundation
 import NIOCore
-import NIOHTTP1
+public import NIOPosix
 public import NIOSSL
+import Synchronization
 public import Vitals
 
-/// Sends one HTTP request and checks the response's status, headers and body.
+/// Sends one HTTP/1.1 request over a connection of its own and checks the response's status,
+/// headers and body.
 ///
-/// The ``HTTPClient`` is passed in: its owner decides its lifecycle, its TLS settings (one that
-/// verifies certificates, another for `tls_skip_verify`) and whether it follows redirects. Give it
-/// `connectionPool.retryConnectionEstablishment = false`, or a refused connection is retried until
-/// the check times out instead of failing as `refused`. `tlsConfiguration`, when set, replaces the
-/// client's for this probe's requests (a private CA, a client certificate).
+/// Each run resolves the host, connects, speaks TLS for `https`, and closes the connection at the
+/// end (`Connection: close`), so it measures the whole path as a client meets it; redirects are
+/// followed up to `followRedirects` times (`Authorization` is dropped when one leads to another
+/// host). A URL's user name and password are sent as basic authentication.
 ///
 /// ```swift
-/// let api = HTTPProbe(url: "http://127.0.0.1:8080/ping", client: client)
+/// let api = HTTPProbe(url: "http://127.0.0.1:8080/ping")
 /// ```
 ///
 /// Judged in this order: the status (`expectStatus`), the headers (`expectHeaders`), the body
-/// (`expectBody` must match, `failIfBody` must not), the JSON values (`expectJSON`). Failure
-/// reasons: `status`, `body` (also for headers and JSON), `refused`, `dns`, `tls`, `timeout`,
+/// (`expectBody` must match, `failIfBody` must not), the JSON values (`expectJSON`), and for an
+/// `https` URL with `certificateDays`, the expiry of the server's certificate. Failure reasons:
+/// `status`, `body` (also for headers and JSON), `refused`, `dns`, `tls`, `expiry`, `timeout`,
 /// `error`. Request header values never appear in messages: they may hold credentials.
-/// Observations: `status` (the final status code) and `redirects` (how many were followed).
+/// Observations: `status` (the final status code), `redirects` (how many were followed), the
+/// phases `dns_seconds`, `connect_seconds`, `tls_seconds`, `first_byte_seconds` and
+/// `transfer_seconds` (each summed over the redirects), and for TLS `tls_version` (1.2, 1.3).
 public struct HTTPProbe: HealthCheck {
     /// The most body bytes read; the connection is dropped after that.
     static let bodyLimit = 1 << 20
@@ -44,13 +47,19 @@ public struct HTTPProbe: HealthCheck {
     public var expectHeaders: [(name: String, pattern: String)]
     /// JSON pointers and the values the body, as JSON, must hold there (`/regex/` or a value).
     public var expectJSON: [(pointer: String, expected: String)]
-    /// TLS settings for this probe's requests instead of the client's.
-    public var tlsConfiguration: TLSConfiguration?
-    /// For an `https` URL: after a passing response, a TLS handshake with the server judges its
-    /// certificate's expiry as the `tls` check does; nil not to.
-    public var certificateExpiry: TLSProbe?
-    /// The client that sends the request.
-    public var client: HTTPClient
+    /// The most redirects followed; 0 judges a redirect as the response.
+    public var followRedirects: Int
+    /// For `https`: what to trust, what to present and which name to verify.
+    public let tls: TLS
+    /// For an `https` URL: the days before the certificate's expiry from which the check warns and
+    /// fails, as the `tls` check judges them; nil not to judge it.
+    public var certificateDays: (warn: Int, fail: Int)?
+    /// The clock that certificate expiry is judged against.
+    public var wallClock: WallClock
+    /// The threads that `getaddrinfo` blocks, one per lookup in progress.
+    public var threadPool: NIOThreadPool
+    /// The TLS context, made on first use and kept: loading trust roots costs more than a request.
+    private let contexts = ContextCache()
 
     /// A request body.
     public enum Body: Sendable, Hashable {
@@ -58,6 +67,35 @@ public struct HTTPProbe: HealthCheck {
         case bytes([UInt8])
         /// The contents of a file (at most 1 MiB), read on each run.
         case file(String)
+    }
+
+    /// The TLS side of `https` requests.
+    public struct TLS: Sendable {
+        /// The certificates trusted to sign the server's.
+        public var trustRoots: NIOSSLTrustRoots
+        /// PEM files of a certificate and its key, presented when the server asks for one.
+        public var clientCertificate: (certificate: String, key: String)?
+        /// False accepts any certificate for any name.
+        public var verify: Bool
+        /// The name sent as SNI and verified; the URL's host if nil.
+        public var serverName: String?
+
+        /// - Parameters:
+        ///   - trustRoots: The certificates trusted to sign the server's; the system's by default.
+        ///   - clientCertificate: PEM files of a certificate and its key, for a server that asks.
+        ///   - verify: False accepts any certificate for any name.
+        ///   - serverName: The name sent as SNI and verified instead of the URL's host.
+        public init(
+            trustRoots: NIOSSLTrustRoots = .default,
+            clientCertificate: (certificate: String, key: String)? = nil,
+            verify: Bool = true,
+            serverName: String? = nil
+        ) {
+            self.trustRoots = trustRoots
+            self.clientCertificate = clientCertificate
+            self.verify = verify
+            self.serverName = serverName
+        }
     }
 
     /// Creates an HTTP probe.
@@ -73,10 +111,11 @@ public struct HTTPProbe: HealthCheck {
     ///   - expectHeaders: Response header names and regular expressions their values must match.
     ///   - expectJSON: JSON pointers (`/checks/db/healthy`) and the values required there: a
     ///     string, number, `true`, `false` or `null` as text, or `/regex/`.
-    ///   - tlsConfiguration: TLS settings for these requests instead of the client's.
-    ///   - certificateExpiry: A `tls` probe of the URL's server, run after a passing response:
-    ///     its status joins the result (the worse wins), its message and observations are added.
-    ///   - client: The client that sends the request; the caller shuts it down.
+    ///   - followRedirects: The most redirects followed; 0 judges a redirect as the response.
+    ///   - tls: For `https`: what to trust, what to present and which name to verify.
+    ///   - certificateDays: For `https`: judge the certificate's expiry with these thresholds.
+    ///   - wallClock: The clock that certificate expiry is judged against.
+    ///   - threadPool: The threads that `getaddrinfo` blocks, one per lookup in progress.
     public init(
         url: String,
         method: String = "GET",
@@ -87,11 +126,12 @@ public struct HTTPProbe: HealthCheck {
         failIfBody: String? = nil,
         expectHeaders: [(name: String, pattern: String)] = [],
         expectJSON: [(pointer: String, expected: String)] = [],
-        tlsConfiguration: TLSConfiguration? = nil,
-        certificateExpiry: TLSProbe? = nil,
-        client: HTTPClient
+        followRedirects: Int = 5,
+        tls: TLS = TLS(),
+        certificateDays: (warn: Int, fail: Int)? = nil,
+        wallClock: WallClock = .system,
+        threadPool: NIOThreadPool = .singleton
     ) {
-        self.certificateExpiry = certificateExpiry
         self.url = url
         self.method = method
         self.headers = headers
@@ -101,8 +141,11 @@ public struct HTTPProbe: HealthCheck {
         self.failIfBody = failIfBody
         self.expectHeaders = expectHeaders
         self.expectJSON = expectJSON
-        self.tlsConfiguration = tlsConfiguration
-        self.client = client
+        self.followRedirects = followRedirects
+        self.tls = tls
+        self.certificateDays = certificateDays
+        self.wallClock = wallClock
+        self.threadPool = threadPool
     }
 
     public func run() async throws -> CheckOutcome {
@@ -117,86 +160,159 @@ public struct HTTPProbe: HealthCheck {
         } catch {
             throw CheckFailure(.error, "invalid pattern: \(error)")
         }
-        var request = HTTPClientRequest(url: url)
-        request.method = HTTPMethod(rawValue: method)
-        for (name, value) in headers {
-            request.headers.add(name: name, value: value)
-        }
-        switch body {
-        case .bytes(let bytes)?: request.body = .bytes(ByteBuffer(bytes: bytes))
-        case .file(let path)?: request.body = .bytes(ByteBuffer(string: try ProbeSupport.readSmallFile(path)))
-        case nil: break
-        }
-        request.tlsConfiguration = tlsConfiguration
+        guard let components = URLComponents(string: url) else { throw CheckFailure(.error, "invalid URL") }
+        var request = HTTPExchange.Request(
+            method: method,
+            url: components,
+            headers: headers.map { ($0.key, $0.value) },
+            body: try body.map { body in
+                switch body {
+                case .bytes(let bytes): bytes
+                case .file(let path): Array(try ProbeSupport.readSmallFile(path).utf8)
+                }
+            }
+        )
         let clock = ContinuousClock()
         let start = clock.now
-        do {
-            // The scheduler enforces the check's timeout by cancelling; this is only a backstop.
-            let response = try await client.execute(request, timeout: .hours(1))
-            var body: [UInt8] = []
-            for try await chunk in response.body {
-                body.append(contentsOf: chunk.readableBytesView.prefix(Self.bodyLimit - body.count))
-                // A streaming or huge body must not hold the check until its timeout.
-                if body.count >= Self.bodyLimit { break }
-            }
-            let elapsed = ProbeSupport.duration(start.duration(to: clock.now))
-            let code = Int(response.status.code)
-            let redirects = max(0, response.history.count - 1)
-            let observations = [Observation("status", Double(code)), Observation("redirects", Double(redirects))]
-            let head =
-                "HTTP \(code) in \(elapsed)" + (redirects > 0 ? " after \(Self.count(redirects, "redirect"))" : "")
-            guard expectStatus.contains(where: { $0.contains(code) }) else {
-                return .fail(
-                    "\(head), expected \(Self.describe(expectStatus))",
-                    reason: .status,
-                    observations: observations
+        var response = try await exchange(request)
+        // The certificate judged is that of the URL's own server, not of where it redirects.
+        let certificate = response.peerCertificate
+        var timings = response.timings
+        var redirects = 0
+        while followRedirects > 0, let next = Self.redirect(from: request, after: response) {
+            guard redirects < followRedirects else {
+                throw CheckFailure(
+                    .status,
+                    "HTTP \(response.status): more than \(Self.count(followRedirects, "redirect"))"
                 )
             }
-            for (name, source, regex) in headerRegexes {
-                let values = response.headers[name]
-                guard !values.isEmpty else {
-                    return .fail("\(head), but header \(name) is missing", reason: .body, observations: observations)
-                }
-                let value = values.joined(separator: ", ")
-                if !value.contains(regex) {
-                    return .fail(
-                        "\(head), but header \(name) is \"\(ProbeSupport.printable(Array(value.utf8)))\", expected /\(source)/",
-                        reason: .body,
-                        observations: observations
-                    )
-                }
+            request = next
+            redirects += 1
+            response = try await exchange(request)
+            timings = timings + response.timings
+        }
+        let elapsed = ProbeSupport.duration(start.duration(to: clock.now))
+        let code = response.status
+        var observations = [Observation("status", Double(code)), Observation("redirects", Double(redirects))]
+        observations += timings.observations
+        if let version = response.tlsVersion {
+            observations.append(Observation("tls_version", TLSProbe.number(of: version)))
+        }
+        let head = "HTTP \(code) in \(elapsed)" + (redirects > 0 ? " after \(Self.count(redirects, "redirect"))" : "")
+        guard expectStatus.contains(where: { $0.contains(code) }) else {
+            return .fail(
+                "\(head), expected \(Self.describe(expectStatus))",
+                reason: .status,
+                observations: observations
+            )
+        }
+        for (name, source, regex) in headerRegexes {
+            guard let value = response.header(name) else {
+                return .fail("\(head), but header \(name) is missing", reason: .body, observations: observations)
             }
-            // Decoded only for the patterns that read it: most checks have none.
-            let text = regex == nil && failRegex == nil ? "" : String(decoding: body, as: UTF8.self)
-            if let regex, !text.contains(regex) {
-                let got = body.isEmpty ? "empty body" : "got \"\(ProbeSupport.printable(body))\""
-                return .fail("\(head), but the body did not match (\(got))", reason: .body, observations: observations)
-            }
-            if let failRegex, let match = text.firstMatch(of: failRegex) {
+            if !value.contains(regex) {
                 return .fail(
-                    "\(head), but the body matched fail_if_body (\"\(ProbeSupport.printable(Array(text[match.range].utf8)))\")",
+                    "\(head), but header \(name) is \"\(ProbeSupport.printable(Array(value.utf8)))\", expected /\(source)/",
                     reason: .body,
                     observations: observations
                 )
             }
-            if let problem = try jsonProblem(in: body) {
-                return .fail("\(head), but \(problem)", reason: .body, observations: observations)
-            }
-            guard let certificateExpiry else { return .pass(head, observations: observations) }
-            // The HTTP client does not show the server's certificate: a handshake of its own does.
-            let certificate = try await certificateExpiry.run()
-            return CheckOutcome(
-                status: certificate.status,
-                message: "\(head); \(certificate.message)",
-                reason: certificate.reason,
-                observations: observations + certificate.observations
-            )
-        } catch let failure as CheckFailure {
-            throw failure
-        } catch {
-            try Task.checkCancellation()
-            throw CheckFailure.network(error)
         }
+        let body = response.body
+        // Decoded only for the patterns that read it: most checks have none.
+        let text = regex == nil && failRegex == nil ? "" : String(decoding: body, as: UTF8.self)
+        if let regex, !text.contains(regex) {
+            let got = body.isEmpty ? "empty body" : "got \"\(ProbeSupport.printable(body))\""
+            return .fail("\(head), but the body did not match (\(got))", reason: .body, observations: observations)
+        }
+        if let failRegex, let match = text.firstMatch(of: failRegex) {
+            return .fail(
+                "\(head), but the body matched fail_if_body (\"\(ProbeSupport.printable(Array(text[match.range].utf8)))\")",
+                reason: .body,
+                observations: observations
+            )
+        }
+        if let problem = try jsonProblem(in: body) {
+            return .fail("\(head), but \(problem)", reason: .body, observations: observations)
+        }
+        guard let certificateDays, let certificate, let host = components.host else {
+            return .pass(head, observations: observations)
+        }
+        let expiry = CertificateExpiry(
+            warnDays: certificateDays.warn,
+            failDays: certificateDays.fail,
+            now: wallClock.now()
+        )
+        let judged = expiry.outcome(
+            "certificate for \(tls.serverName ?? host)",
+            notAfter: Double(certificate.notValidAfter)
+        )
+        return CheckOutcome(
+            status: judged.status,
+            message: "\(head); \(judged.message)",
+            reason: judged.reason,
+            observations: observations + judged.observations
+        )
+    }
+
+    /// Sends `request` once; a redirect's response comes back as it is.
+    private func exchange(_ request: HTTPExchange.Request) async throws -> HTTPExchange.Response {
+        let client: TLSClient?
+        if let endpoint = request.endpoint, endpoint.tls {
+            client = try contexts.client(tls, host: endpoint.host)
+        } else {
+            client = nil
+        }
+        let serverName = client?.serverName ?? ""
+        let expiry = CertificateExpiry(
+            warnDays: certificateDays?.warn ?? 0,
+            failDays: certificateDays?.fail ?? 0,
+            now: wallClock.now()
+        )
+        return try await HTTPExchange.send(
+            request,
+            tls: client,
+            handshakeFailure: { error in
+                // Verification rejects an expired certificate without saying why; the leaf tells.
+                if let leaf = error.leaf,
+                    let expired = expiry.expired("certificate for \(serverName)", notAfter: Double(leaf.notValidAfter))
+                {
+                    return expired
+                }
+                return client?.failure(error) ?? CheckFailure.network(error.underlying)
+            },
+            bodyLimit: Self.bodyLimit,
+            threadPool: threadPool
+        )
+    }
+
+    /// The request a redirect asks for, or nil when `response` is not one.
+    ///
+    /// 303, and 301 and 302 after a POST, become a GET without a body, as browsers do; 307 and 308
+    /// repeat the request. `Authorization` goes only to the same host.
+    static func redirect(
+        from request: HTTPExchange.Request,
+        after response: HTTPExchange.Response
+    ) -> HTTPExchange.Request? {
+        guard [301, 302, 303, 307, 308].contains(response.status), let location = response.header("location"),
+            let current = request.url.url, let target = URL(string: location, relativeTo: current)?.absoluteURL,
+            var next = URLComponents(url: target, resolvingAgainstBaseURL: true)
+        else { return nil }
+        var redirected = request
+        if response.status == 303 && request.method != "HEAD"
+            || (response.status == 301 || response.status == 302) && request.method == "POST"
+        {
+            redirected.method = "GET"
+            redirected.body = nil
+            redirected.headers.removeAll { ["content-type", "content-length"].contains($0.name.lowercased()) }
+        }
+        if next.host?.lowercased() != request.url.host?.lowercased() || next.port != request.url.port {
+            redirected.headers.removeAll { $0.name.lowercased() == "authorization" }
+        }
+        next.user = nil
+        next.password = nil
+        redirected.url = next
+        return redirected
     }
 
     /// What in the body contradicts `expectJSON`, or nil.
@@ -227,5 +343,26 @@ public struct HTTPProbe: HealthCheck {
     static func describe(_ ranges: [ClosedRange<Int>]) -> String {
         ranges.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
             .joined(separator: ", ")
+    }
+}
+
+/// The probe's TLS contexts, one per trust settings, made on first use.
+private final class ContextCache: Sendable {
+    private let context = Mutex<NIOSSLContext?>(nil)
+
+    /// A client for `host` with the probe's settings; its context is made once.
+    func client(_ tls: HTTPProbe.TLS, host: String) throws(CheckFailure) -> TLSClient {
+        let name = tls.serverName ?? host
+        if let made = context.withLock({ $0 }) {
+            return TLSClient(context: made, serverName: name, verifying: tls.verify)
+        }
+        let client = try TLSClient(
+            trustRoots: tls.trustRoots,
+            serverName: name,
+            clientCertificate: tls.clientCertificate,
+            verifying: tls.verify
+        )
+        context.withLock { $0 = client.context }
+        return client
     }
 }

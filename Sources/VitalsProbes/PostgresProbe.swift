@@ -97,9 +97,7 @@ public struct PostgresProbe: HealthCheck, CustomStringConvertible, CustomReflect
         let channel: any Channel
         switch target.endpoint {
         case .tcp(let host, let port):
-            channel = try await ProbeSupport.cancellableConnect(
-                ProbeSupport.connect(bootstrap, host: host, port: port)
-            )
+            channel = try await ProbeSupport.connect(bootstrap, host: host, port: port)
         case .socket(let path):
             channel = try await ProbeSupport.cancellableConnect(bootstrap.connect(unixDomainSocketPath: path))
         }

@@ -79,13 +79,14 @@ enum ProbeSupport {
         String(text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
     }
 
-    /// Connects `bootstrap` to `host`: an IP address directly, a name through NIO's resolver and
-    /// Happy Eyeballs: a probe of an address spends nothing on `getaddrinfo` and its thread hop.
-    static func connect(_ bootstrap: ClientBootstrap, host: String, port: Int) -> EventLoopFuture<any Channel> {
-        if let address = try? SocketAddress(ipAddress: host, port: port) {
-            return bootstrap.connect(to: address)
+    /// Connects `bootstrap` to `host`, giving up at once when the task is cancelled: an IP address
+    /// directly, a name through NIO's resolver and Happy Eyeballs (a probe of an address spends
+    /// nothing on `getaddrinfo` and its thread hop), or as the run's ``AddressSelection`` says.
+    static func connect(_ bootstrap: ClientBootstrap, host: String, port: Int) async throws -> any Channel {
+        if let address = try await ConnectionRoute.target(host: host, port: port) {
+            return try await cancellableConnect(bootstrap.connect(to: address))
         }
-        return bootstrap.connect(host: host, port: port)
+        return try await cancellableConnect(bootstrap.connect(host: host, port: port))
     }
 
     /// Waits for a connection attempt, giving up at once when the task is cancelled; a

@@ -81,6 +81,9 @@ import Testing
               - {name: error_page, type: http, url: "\#(base)/error-page", fail_if_body: "(?i)error", critical: false}
               - {name: slow, type: http, url: "\#(base)/slow", warn_after: 100ms}
               - {name: slow_enough, type: http, url: "\#(base)/slow", warn_after: 30s}
+              - {name: every_address, type: http, url: "http://localhost:\#(port)/json", all_addresses: true}
+              - {name: ipv4, type: http, url: "http://localhost:\#(port)/json", ip_family: ip4}
+              - {name: ipv6_literal, type: http, url: "http://127.0.0.1:\#(port)/json", ip_family: ip6, critical: false}
 
             """#,
             in: directory
@@ -98,6 +101,22 @@ import Testing
         #expect(output("none").hasPrefix("HTTP 302 in "), "\(stdout)")
         #expect(observation(results["none"], "redirects") == 0)
         #expect(status("too_many") == "fail", "\(stdout)")
+        // The phases, summed over the three requests; no TLS on plain HTTP.
+        for phase in ["dns_seconds", "connect_seconds", "first_byte_seconds", "transfer_seconds"] {
+            let seconds = try #require(observation(results["two"], phase), "\(phase): \(stdout)")
+            #expect(seconds >= 0 && seconds < 5, "\(phase): \(seconds)")
+        }
+        #expect(observation(results["two"], "tls_seconds") == 0)
+        #expect(observation(results["two"], "tls_version") == nil)
+        // The slow endpoint answers after 300 ms: the wait is before the first byte.
+        #expect(observation(results["slow"], "first_byte_seconds") ?? 0 >= 0.3, "\(stdout)")
+
+        // The addresses: every one of localhost's (here 127.0.0.1 alone), one family, a wrong one.
+        #expect(status("every_address") == "pass", "\(stdout)")
+        #expect(output("every_address").hasPrefix("1 address passed (127.0.0.1); 127.0.0.1: HTTP 200 in "), "\(stdout)")
+        #expect(status("ipv4") == "pass", "\(stdout)")
+        #expect(reason("ipv6_literal") == "dns", "\(stdout)")
+        #expect(output("ipv6_literal") == "127.0.0.1 is not an IPv6 address", "\(stdout)")
 
         // Headers and JSON.
         #expect(status("all_good") == "pass", "\(stdout)")
@@ -141,11 +160,19 @@ import Testing
               - {name: system_trust, type: http, url: "\(url)", cert_file: "\(certificates.clientCertificate)", key_file: "\(certificates.clientKey)", critical: false}
               - {name: expiring, type: http, url: "\(url)", ca_file: "\(certificates.caCertificate)", cert_file: "\(certificates.clientCertificate)", key_file: "\(certificates.clientKey)", warn_days: 60}
               - {name: lasting, type: http, url: "\(url)", ca_file: "\(certificates.caCertificate)", cert_file: "\(certificates.clientCertificate)", key_file: "\(certificates.clientKey)", warn_days: 7}
+              - {name: named, type: http, url: "\(url)", server_name: localhost, ca_file: "\(certificates.caCertificate)", cert_file: "\(certificates.clientCertificate)", key_file: "\(certificates.clientKey)"}
+              - {name: misnamed, type: http, url: "\(url)", server_name: other.test, ca_file: "\(certificates.caCertificate)", cert_file: "\(certificates.clientCertificate)", key_file: "\(certificates.clientKey)", critical: false}
 
             """,
             in: directory
         )
         #expect(results["mutual"]?["status"] as? String == "pass", "\(stdout)")
+        #expect(observation(results["mutual"], "tls_version") ?? 0 >= 1.2, "\(stdout)")
+        #expect(observation(results["mutual"], "tls_seconds") ?? 0 > 0, "\(stdout)")
+        // server_name: sent and verified instead of the URL's address.
+        #expect(results["named"]?["status"] as? String == "pass", "\(stdout)")
+        #expect(results["misnamed"]?["reason"] as? String == "tls", "\(stdout)")
+        #expect(results["misnamed"]?["output"] as? String == "certificate is not valid for other.test", "\(stdout)")
         // The server ends the handshake when no certificate comes; the private CA is not the system's.
         #expect(results["no_client_cert"]?["status"] as? String == "fail", "\(stdout)")
         #expect(results["system_trust"]?["status"] as? String == "fail", "\(stdout)")
@@ -170,6 +197,9 @@ import Testing
             ("body: a, body_file: bad.yml", "body_file", "body is set already"),
             ("expect_headers: {X-Version: '('}", "expect_headers", "X-Version: must be a valid regular expression"),
             ("warn_days: 10", "warn_days", "needs an https:// url"),
+            ("server_name: localhost", "server_name", "needs an https:// url"),
+            ("ip_family: ipv6", "ip_family", "must be one of any, ip4, ip6"),
+            ("all_addresses: sometimes", "all_addresses", "must be true or false"),
         ]
         try await expectConfigErrors(
             cases.map { keys, key, problem in ("type: http, url: \"http://127.0.0.1:1/\", " + keys, key, problem) }

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import NIOSSL
 import Vitals
@@ -6,7 +5,7 @@ import VitalsProbes
 import Yams
 
 /// `http`: sends a request and judges the status and body.
-struct HTTPSettings: NetworkCheckSettings {
+struct HTTPSettings: ConnectingCheckSettings {
     static let typeName = "http"
     static let summary =
         "Sends an HTTP request; passes on an expected status and, optionally, matching headers, body and JSON values."
@@ -44,6 +43,7 @@ struct HTTPSettings: NetworkCheckSettings {
     var caFile: String?
     var certFile: String?
     var keyFile: String?
+    var serverName: String?
     var followRedirects = true
     /// Header names and regular expression sources, already checked to compile.
     var expectHeaders: [HeaderField] = []
@@ -74,6 +74,11 @@ struct HTTPSettings: NetworkCheckSettings {
     }
 
     var warnAfter: Duration?
+    var ipFamily = IPFamily.any
+    var allAddresses = false
+    var connectHost: String? {
+        URLComponents(string: url)?.host.map { $0.hasPrefix("[") ? String($0.dropFirst().dropLast()) : $0 }
+    }
 
     static var keys: [ConfigKey<Self>] {
         [
@@ -138,6 +143,12 @@ struct HTTPSettings: NetworkCheckSettings {
             .key("cert_file", \.certFile, .readableFile, "PEM client certificate, for a server that asks for one."),
             .key("key_file", \.keyFile, .readableFile, "PEM private key of `cert_file`."),
             .key(
+                "server_name",
+                \.serverName,
+                .string,
+                "For https: the name to send (SNI) and verify instead of the URL's host; `Host` stays the URL's."
+            ),
+            .key(
                 "follow_redirects",
                 \.followRedirects,
                 .bool,
@@ -178,8 +189,7 @@ struct HTTPSettings: NetworkCheckSettings {
                 .count,
                 "For https: fail when the server's certificate expires in fewer days (3 when only `warn_days` is set)."
             ),
-            warnAfterKey,
-        ]
+        ] + connectingKeys
     }
 
     mutating func validate(_ rules: inout KeyRules) {
@@ -216,6 +226,9 @@ struct HTTPSettings: NetworkCheckSettings {
             }
             rules.requireOrder("fail_days", failDays ?? 3, notGreaterThan: "warn_days", warnDays ?? 14) { "\($0)" }
         }
+        if serverName != nil, rules.isValid("url"), URLComponents(string: url)?.scheme?.lowercased() != "https" {
+            rules.report("server_name", "needs an https:// url")
+        }
         if body != nil, bodyFile != nil {
             rules.report("body_file", "body is set already")
         }
@@ -235,36 +248,15 @@ struct HTTPSettings: NetworkCheckSettings {
         }
     }
 
-    /// The `tls` probe of the URL's server when `warn_days` or `fail_days` is set.
-    var certificateExpiry: TLSProbe? {
-        guard warnDays != nil || failDays != nil, let components = URLComponents(string: url),
-            let host = components.host
-        else { return nil }
-        let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
-        return TLSProbe(
-            host: bare,
-            port: components.port ?? 443,
-            serverName: bare,
-            warnDays: warnDays ?? 14,
-            failDays: failDays ?? 3,
-            trustRoots: caFile.map { .file($0) } ?? .default,
-            clientCertificate: certFile.flatMap { certificate in keyFile.map { (certificate, $0) } }
+    /// What `https` requests trust, present and verify.
+    var tls: HTTPProbe.TLS {
+        // Loaded here, as PEM whatever the file names end with; `validate` made sure they load.
+        HTTPProbe.TLS(
+            trustRoots: caFile.map { .certificates((try? NIOSSLCertificate.fromPEMFile($0)) ?? []) } ?? .default,
+            clientCertificate: certFile.flatMap { certificate in keyFile.map { (certificate, $0) } },
+            verify: !tlsSkipVerify,
+            serverName: serverName
         )
-    }
-
-    /// TLS settings of their own when `ca_file` or `cert_file` is set; nil uses the client's.
-    var tlsConfiguration: TLSConfiguration? {
-        guard caFile != nil || certFile != nil else { return nil }
-        // Loaded here, as PEM whatever the file names end with (NIOSSL's `.file` sources guess the
-        // format from the extension); `validate` made sure they load.
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if let caFile { tls.trustRoots = .certificates((try? NIOSSLCertificate.fromPEMFile(caFile)) ?? []) }
-        if tlsSkipVerify { tls.certificateVerification = .none }
-        if let certFile, let keyFile {
-            tls.certificateChain = ((try? NIOSSLCertificate.fromPEMFile(certFile)) ?? []).map { .certificate($0) }
-            tls.privateKey = (try? NIOSSLPrivateKey(file: keyFile, format: .pem)).map { .privateKey($0) }
-        }
-        return tls
     }
 
     /// `headers`, then the headers whose values come from files.
@@ -293,9 +285,10 @@ struct HTTPSettings: NetworkCheckSettings {
             failIfBody: failIfBody,
             expectHeaders: expectHeaders.map { ($0.name, $0.value) },
             expectJSON: expectJSON.map { ($0.pointer, $0.expected) },
-            tlsConfiguration: tlsConfiguration,
-            certificateExpiry: certificateExpiry,
-            client: context.httpClient(verifying: !tlsSkipVerify, followingRedirects: followRedirects)
+            followRedirects: followRedirects ? 5 : 0,
+            tls: tls,
+            certificateDays: warnDays != nil || failDays != nil ? (warnDays ?? 14, failDays ?? 3) : nil,
+            threadPool: context.resolverThreadPool
         )
     }
 }

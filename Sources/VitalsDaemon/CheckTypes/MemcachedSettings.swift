@@ -2,7 +2,7 @@ import Vitals
 import VitalsProbes
 
 /// `memcached`: the server answers `version`; optionally stores, reads back and deletes a value.
-struct MemcachedSettings: NetworkCheckSettings {
+struct MemcachedSettings: ConnectingCheckSettings {
     static let typeName = "memcached"
     static let summary =
         "Sends memcached's `version` command; optionally stores a value, reads it back and deletes it."
@@ -12,6 +12,9 @@ struct MemcachedSettings: NetworkCheckSettings {
     var roundTripKey = "vitals:healthcheck"
 
     var warnAfter: Duration?
+    var ipFamily = IPFamily.any
+    var allAddresses = false
+    var connectHost: String? { address.host }
 
     static var keys: [ConfigKey<Self>] {
         [
@@ -26,8 +29,7 @@ struct MemcachedSettings: NetworkCheckSettings {
                 },
                 "The key the round trip writes (with a 60 s expiry) and deletes."
             ),
-            warnAfterKey,
-        ]
+        ] + connectingKeys
     }
 
     func validate(_ rules: inout KeyRules) {

@@ -3,7 +3,7 @@ import Vitals
 import VitalsProbes
 
 /// `postgres`: connects to PostgreSQL and runs `SELECT 1`.
-struct PostgresSettings: NetworkCheckSettings {
+struct PostgresSettings: ConnectingCheckSettings {
     static let typeName = "postgres"
     static let summary = "Connects to PostgreSQL and runs `SELECT 1`."
 
@@ -13,6 +13,13 @@ struct PostgresSettings: NetworkCheckSettings {
     var passwordFile: SecretFile?
 
     var warnAfter: Duration?
+    var ipFamily = IPFamily.any
+    var allAddresses = false
+    /// Nil for a Unix socket (no host, or a path in `host=`), which has no addresses to choose.
+    var connectHost: String? {
+        guard let host = URLComponents(string: dsn)?.host, !host.isEmpty, !host.hasPrefix("%2F") else { return nil }
+        return host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+    }
 
     static var keys: [ConfigKey<Self>] {
         [
@@ -36,8 +43,7 @@ struct PostgresSettings: NetworkCheckSettings {
                 .secretFile,
                 "File holding the password (the DSN then has none); `%d/NAME` reads a systemd credential."
             ),
-            warnAfterKey,
-        ]
+        ] + connectingKeys
     }
 
     mutating func validate(_ rules: inout KeyRules) {

@@ -4,7 +4,7 @@ import Vitals
 import VitalsProbes
 
 /// `redis`: `PING` answers `PONG`, after `AUTH`; optionally the replication role.
-struct RedisSettings: NetworkCheckSettings {
+struct RedisSettings: ConnectingCheckSettings {
     static let typeName = "redis"
     static let summary =
         "Sends `PING` (after `AUTH` when a password is set) and passes on `PONG`; optionally checks the role."
@@ -23,6 +23,11 @@ struct RedisSettings: NetworkCheckSettings {
     var expectRole: RedisProbe.Role?
 
     var warnAfter: Duration?
+    var ipFamily = IPFamily.any
+    var allAddresses = false
+    var connectHost: String? {
+        address?.host ?? url.flatMap(URLComponents.init(string:))?.host.map(Self.unbracketed)
+    }
 
     static var keys: [ConfigKey<Self>] {
         [
@@ -66,8 +71,7 @@ struct RedisSettings: NetworkCheckSettings {
                 .oneOf(),
                 "The replication role the server must have; a replica out of sync with its master warns."
             ),
-            warnAfterKey,
-        ]
+        ] + connectingKeys
     }
 
     mutating func validate(_ rules: inout KeyRules) {

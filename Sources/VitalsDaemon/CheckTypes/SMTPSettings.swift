@@ -4,7 +4,7 @@ import VitalsProbes
 
 /// `smtp`: a mail server's greeting and EHLO, optionally STARTTLS (with the certificate's expiry)
 /// and AUTH PLAIN.
-struct SMTPSettings: NetworkCheckSettings {
+struct SMTPSettings: ConnectingCheckSettings {
     static let typeName = "smtp"
     static let summary =
         "Talks SMTP: greeting, EHLO, optionally STARTTLS (certificate verified, expiry judged) and AUTH PLAIN."
@@ -21,6 +21,9 @@ struct SMTPSettings: NetworkCheckSettings {
     var passwordFile: SecretFile?
 
     var warnAfter: Duration?
+    var ipFamily = IPFamily.any
+    var allAddresses = false
+    var connectHost: String? { address.host }
 
     static var keys: [ConfigKey<Self>] {
         [
@@ -59,8 +62,7 @@ struct SMTPSettings: NetworkCheckSettings {
                 .secretFile,
                 "File holding the password of `username`; `%d/NAME` reads a systemd credential."
             ),
-            warnAfterKey,
-        ]
+        ] + connectingKeys
     }
 
     mutating func validate(_ rules: inout KeyRules) {

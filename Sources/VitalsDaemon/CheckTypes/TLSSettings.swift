@@ -4,7 +4,7 @@ import Vitals
 import VitalsProbes
 
 /// `tls`: a TLS handshake, and the days left on the certificate.
-struct TLSSettings: NetworkCheckSettings {
+struct TLSSettings: ConnectingCheckSettings {
     static let typeName = "tls"
     static let summary =
         "Completes a TLS handshake, verifies the chain and name, and warns before the certificate expires."
@@ -39,6 +39,9 @@ struct TLSSettings: NetworkCheckSettings {
     }
 
     var warnAfter: Duration?
+    var ipFamily = IPFamily.any
+    var allAddresses = false
+    var connectHost: String? { address.host }
 
     static var keys: [ConfigKey<Self>] {
         [
@@ -61,8 +64,7 @@ struct TLSSettings: NetworkCheckSettings {
             .key("min_version", \.minVersion, .oneOf(), "Fail when the server agrees on an older TLS version."),
             .key("cert_file", \.certFile, .readableFile, "PEM client certificate, for a server that asks for one."),
             .key("key_file", \.keyFile, .readableFile, "PEM private key of `cert_file`."),
-            warnAfterKey,
-        ]
+        ] + connectingKeys
     }
 
     mutating func validate(_ rules: inout KeyRules) {

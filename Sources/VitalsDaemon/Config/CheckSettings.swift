@@ -1,4 +1,5 @@
 import Vitals
+import VitalsProbes
 
 /// The settings of one check type: its `type` name, its keys, its rules and how it makes its probe.
 ///
@@ -44,6 +45,36 @@ extension NetworkCheckSettings {
             .positiveDuration,
             "Warn when a passing run takes longer (below `timeout`, which fails)."
         )
+    }
+}
+
+/// The settings of a network check whose probe opens its own connections to one host: it also takes
+/// `ip_family` and `all_addresses` (``AddressSelection``).
+protocol ConnectingCheckSettings: NetworkCheckSettings {
+    var ipFamily: IPFamily { get set }
+    var allAddresses: Bool { get set }
+    /// The host the probe connects to; nil when it connects to none (a Unix socket).
+    var connectHost: String? { get }
+}
+
+extension ConnectingCheckSettings {
+    /// `warn_after`, `ip_family` and `all_addresses`, listed by each connecting type after its own keys.
+    static var connectingKeys: [ConfigKey<Self>] {
+        [
+            warnAfterKey,
+            .key(
+                "ip_family",
+                \.ipFamily,
+                .oneOf(),
+                "Connect over IPv4 (`ip4`) or IPv6 (`ip6`) only; `any` tries both."
+            ),
+            .key(
+                "all_addresses",
+                \.allAddresses,
+                .bool,
+                "Run against every address the host resolves to (in `ip_family`); any failure fails."
+            ),
+        ]
     }
 }
 
