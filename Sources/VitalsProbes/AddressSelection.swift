@@ -141,7 +141,7 @@ public struct AddressSelection: HealthCheck {
 
     /// The worst outcome, its message led by its address; a pass names every address.
     static func combine(_ outcomes: [CheckOutcome], addresses: [String]) -> CheckOutcome {
-        let worst = outcomes.indices.max { rank(outcomes[$0].status) < rank(outcomes[$1].status) } ?? 0
+        let worst = outcomes.indices.max { outcomes[$0].status.severity < outcomes[$1].status.severity } ?? 0
         let outcome = outcomes[worst]
         let address = addresses[worst]
         guard outcome.status != .pass else {
@@ -160,14 +160,6 @@ public struct AddressSelection: HealthCheck {
             reason: outcome.reason,
             observations: outcome.observations
         )
-    }
-
-    private static func rank(_ status: CheckStatus) -> Int {
-        switch status {
-        case .pass: 0
-        case .warn: 1
-        default: 2
-        }
     }
 }
 

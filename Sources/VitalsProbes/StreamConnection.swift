@@ -44,7 +44,7 @@ struct StreamConnection: Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls, let handshake {
-                        let handler = try NIOSSLClientHandler(context: tls.context, serverHostname: tls.sniName)
+                        let handler = try tls.makeHandler()
                         let observer = HandshakeObserver(tls: handler, handshake: handshake)
                         try channel.pipeline.syncOperations.addHandlers(handler, observer)
                     }
@@ -94,6 +94,11 @@ struct StreamConnection: Sendable {
         }
     }
 
+    /// The chain a ``ChainVerifier`` built, leaf first, root last; empty without one.
+    func validatedChain() async -> [NIOSSLCertificate] {
+        (try? await channel.nioSSL_peerValidatedCertificateChain().get()).map { Array($0) } ?? []
+    }
+
     /// The TLS version the handshake agreed on; nil without TLS.
     func tlsVersion() async -> TLSVersion? {
         (try? await channel.nioSSL_tlsVersion().get()) ?? nil
@@ -117,7 +122,7 @@ struct StreamConnection: Sendable {
         let channel = channel
         do {
             try await channel.eventLoop.submit {
-                let handler = try NIOSSLClientHandler(context: tls.context, serverHostname: tls.sniName)
+                let handler = try tls.makeHandler()
                 let observer = HandshakeObserver(tls: handler, handshake: handshake)
                 try channel.pipeline.syncOperations.addHandlers([handler, observer], position: .first)
             }.get()
@@ -201,6 +206,8 @@ struct TLSClient: Sendable {
     let sniName: String?
     /// False when any certificate is accepted.
     let verifying: Bool
+    /// Verifies the chain in place of BoringSSL, to keep it for ``StreamConnection/validatedChain()``.
+    var chainVerifier: ChainVerifier?
 
     /// - Parameter clientCertificate: PEM files of a certificate and its key to present to a server
     ///   that asks for one.
@@ -221,6 +228,18 @@ struct TLSClient: Sendable {
         self.serverName = serverName
         self.verifying = verifying
         sniName = Self.isIPAddress(serverName) ? nil : serverName
+    }
+
+    /// The handler that speaks TLS for this client on one connection.
+    func makeHandler() throws -> NIOSSLClientHandler {
+        guard verifying, let chainVerifier else {
+            return try NIOSSLClientHandler(context: context, serverHostname: sniName)
+        }
+        return try NIOSSLClientHandler(
+            context: context,
+            serverHostname: sniName,
+            customVerificationCallbackWithMetadata: chainVerifier.callback
+        )
     }
 
     /// A client that shares `context`, made by another client.

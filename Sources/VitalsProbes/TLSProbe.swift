@@ -87,17 +87,22 @@ public struct TLSProbe: HealthCheck {
     }
 
     public func run() async throws -> CheckOutcome {
-        let client = try TLSClient(
+        var client = try TLSClient(
             trustRoots: trustRoots,
             serverName: serverName,
             clientCertificate: clientCertificate
         )
+        client.chainVerifier = try ChainVerifier(trustRoots: trustRoots)
         let handshakeFailure = { (error: HandshakeError) in failure(error, client: client) }
         if let startTLS {
             return try await StreamConnection.with(host: host, port: port) { connection in
                 try await startTLS.negotiate(connection)
                 let leaf = try await connection.startTLS(client, handshakeFailure: handshakeFailure)
-                return try outcome(notAfter: Double(leaf.notValidAfter), version: await connection.tlsVersion())
+                return try outcome(
+                    notAfter: Double(leaf.notValidAfter),
+                    chain: await connection.validatedChain(),
+                    version: await connection.tlsVersion()
+                )
             }
         }
         return try await StreamConnection.with(host: host, port: port, tls: client, handshakeFailure: handshakeFailure)
@@ -106,7 +111,11 @@ public struct TLSProbe: HealthCheck {
             guard let leaf = connection.peerCertificate else {
                 throw CheckFailure(.tls, "the server sent no certificate")
             }
-            return try outcome(notAfter: Double(leaf.notValidAfter), version: await connection.tlsVersion())
+            return try outcome(
+                notAfter: Double(leaf.notValidAfter),
+                chain: await connection.validatedChain(),
+                version: await connection.tlsVersion()
+            )
         }
     }
 
@@ -114,10 +123,30 @@ public struct TLSProbe: HealthCheck {
         CertificateExpiry(warnDays: warnDays, failDays: failDays, now: wallClock.now())
     }
 
-    /// The outcome for a verified certificate that is valid until `notAfter` (Unix seconds), over a
-    /// connection that agreed on `version`; with `minimumVersion`, an older version fails.
-    private func outcome(notAfter: Double, version: TLSVersion?) throws(CheckFailure) -> CheckOutcome {
+    /// The outcome for a verified certificate that is valid until `notAfter` (Unix seconds), in a
+    /// verified `chain`, over a connection that agreed on `version`; with `minimumVersion`, an older
+    /// version fails.
+    ///
+    /// A certificate of the chain (an intermediate, the root) that expires before the leaf is judged
+    /// too, and the worse judgement wins: renewing the leaf does not help then.
+    private func outcome(
+        notAfter: Double,
+        chain: [NIOSSLCertificate],
+        version: TLSVersion?
+    ) throws(CheckFailure) -> CheckOutcome {
         var outcome = expiry.outcome("certificate for \(serverName)", notAfter: notAfter)
+        if let earliest = chain.min(by: { $0.notValidAfter < $1.notValidAfter }) {
+            let chainEnd = Double(earliest.notValidAfter)
+            outcome.observations.append(Observation("chain_expiry_timestamp", chainEnd, unit: "s"))
+            if chainEnd < notAfter {
+                let judged = expiry.outcome(ChainVerifier.subject(of: earliest) + " in the chain", notAfter: chainEnd)
+                if judged.status.severity > outcome.status.severity {
+                    outcome.status = judged.status
+                    outcome.reason = judged.reason
+                }
+                outcome.message += "; " + judged.message
+            }
+        }
         guard let version else { return outcome }
         outcome.observations.append(Observation("tls_version", Self.number(of: version)))
         if let minimumVersion, Self.number(of: version) < Self.number(of: minimumVersion) {

@@ -24,6 +24,8 @@ struct TLSProbeTests {
             outcome.observations == [
                 Observation("expiry_seconds", 30 * Self.day, unit: "s"),
                 Observation("expiry_timestamp", notAfter, unit: "s", metric: TLSProbe.expiryMetric),
+                // The leaf ends before the root.
+                Observation("chain_expiry_timestamp", notAfter, unit: "s"),
                 // NIOSSL on both ends agrees on TLS 1.3.
                 Observation("tls_version", 1.3),
             ]
@@ -50,6 +52,55 @@ struct TLSProbeTests {
         let expires = "expires in 2 days (\(Self.date(notAfter)))"
         #expect(outcome.message == "certificate for localhost \(expires), within 3 days")
         #expect(outcome.observations.first == Observation("expiry_seconds", 2 * Self.day, unit: "s"))
+    }
+
+    @Test func judgesAnIntermediateThatExpiresBeforeTheLeaf() async throws {
+        let authority = try await TLSTestServer.CertificateAuthority()
+        let intermediateEnd = now + 10 * Self.day
+        let intermediate = try await authority.issue(
+            "Vitals-Test-Intermediate",
+            notBefore: now - Self.day,
+            notAfter: intermediateEnd,
+            authority: true
+        )
+        let leaf = try await authority.issue(
+            "leaf",
+            notBefore: now - Self.day,
+            notAfter: now + 60 * Self.day,
+            issuer: "Vitals-Test-Intermediate"
+        )
+        let outcome = try await run(
+            probe(trustRoots: authority.trustRoots),
+            against: try authority.chain(leaf, intermediate)
+        )
+        #expect(outcome.status == .warn, "\(outcome.message)")
+        #expect(
+            outcome.message
+                == "certificate for localhost expires in 60 days (\(Self.date(now + 60 * Self.day))); "
+                + "CN=Vitals-Test-Intermediate in the chain expires in 10 days (\(Self.date(intermediateEnd))), within 14 days"
+        )
+        #expect(outcome.observations.contains(Observation("chain_expiry_timestamp", intermediateEnd, unit: "s")))
+        // The leaf's own expiry stays what the shared certificate family exports.
+        #expect(outcome.observations.contains { $0.name == "expiry_timestamp" && $0.value == now + 60 * Self.day })
+    }
+
+    @Test func failsWhenTheServerLeavesOutItsIntermediate() async throws {
+        let authority = try await TLSTestServer.CertificateAuthority()
+        _ = try await authority.issue(
+            "Vitals-Test-Intermediate",
+            notBefore: now - Self.day,
+            notAfter: now + 90 * Self.day,
+            authority: true
+        )
+        let leaf = try await authority.issue(
+            "leaf",
+            notBefore: now - Self.day,
+            notAfter: now + 60 * Self.day,
+            issuer: "Vitals-Test-Intermediate"
+        )
+        let failure = try await handshakeFailure(of: probe(trustRoots: authority.trustRoots), against: leaf)
+        #expect(failure.reason == .tls)
+        #expect(failure.detail == "TLS handshake failed: certificate verify failed")
     }
 
     @Test func failsWithExpiryWhenVerificationRejectsAnExpiredCertificate() async throws {

@@ -90,23 +90,40 @@ extension TLSTestServer {
 
         /// Issues a certificate valid between two Unix times for `names` (subject alternative
         /// names); `openssl ca` is the one command of OpenSSL 3.0 that backdates a certificate.
+        /// - Parameters:
+        ///   - issuer: the name of an intermediate issued earlier to sign it; the root by default.
+        ///   - authority: issue an intermediate authority named `CN=name` (no `names`) instead.
         func issue(
             _ name: String,
             notBefore: Double,
             notAfter: Double,
-            names: String = "DNS:localhost,IP:127.0.0.1"
+            names: String = "DNS:localhost,IP:127.0.0.1",
+            issuer: String = "ca",
+            authority: Bool = false
         ) async throws -> Identity {
+            let request =
+                authority
+                ? "-subj /CN=\(name) -addext basicConstraints=critical,CA:TRUE"
+                    + " -addext keyUsage=critical,keyCertSign,cRLSign"
+                : "-subj /CN=localhost -addext subjectAltName=\(names)"
             try await Self.openssl(
-                "req -new \(Self.newKey) -keyout \(name).key -out \(name).csr -subj /CN=localhost"
-                    + " -addext subjectAltName=\(names)",
+                "req -new \(Self.newKey) -keyout \(name).key -out \(name).csr \(request)",
                 in: files.directory
             )
             try await Self.openssl(
-                "ca -batch -notext -config ca.cnf -cert ca.pem -keyfile ca.key -in \(name).csr -out \(name).pem"
-                    + " -startdate \(Self.timestamp(notBefore)) -enddate \(Self.timestamp(notAfter))",
+                "ca -batch -notext -config ca.cnf -cert \(issuer).pem -keyfile \(issuer).key -in \(name).csr"
+                    + " -out \(name).pem -startdate \(Self.timestamp(notBefore)) -enddate \(Self.timestamp(notAfter))",
                 in: files.directory
             )
             return Identity(certificate: files.path("\(name).pem"), key: files.path("\(name).key"))
+        }
+
+        /// A PEM file of `identity`'s certificate followed by `intermediates`: the chain a server sends.
+        func chain(_ identity: Identity, _ intermediates: Identity...) throws -> Identity {
+            let parts = try ([identity] + intermediates).map { try String(contentsOfFile: $0.certificate, encoding: .utf8) }
+            let path = files.path("chain-\(UUID().uuidString).pem")
+            try parts.joined().write(toFile: path, atomically: true, encoding: .utf8)
+            return Identity(certificate: path, key: identity.key)
         }
 
         /// Makes a self-signed certificate for `localhost` and 127.0.0.1, valid for `days`.

@@ -84,15 +84,8 @@ public enum StatusPageRenderer {
 
     /// Failing, then warning, then passing; then by name.
     static func ordered(_ checks: [CheckSnapshot]) -> [CheckSnapshot] {
-        func rank(_ status: CheckStatus) -> Int {
-            switch status {
-            case .fail: 0
-            case .warn: 1
-            case .pass: 2
-            }
-        }
-        return checks.sorted {
-            rank($0.status) != rank($1.status) ? rank($0.status) < rank($1.status) : $0.name < $1.name
+        checks.sorted {
+            $0.status != $1.status ? $0.status.severity > $1.status.severity : $0.name < $1.name
         }
     }
 
