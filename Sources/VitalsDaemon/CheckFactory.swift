@@ -37,7 +37,7 @@ struct CheckFactory {
         if let network = settings as? any NetworkCheckSettings, let warnAfter = network.warnAfter {
             check = LatencyWarning(check, warnAfter: warnAfter)
         }
-        if let connecting = settings as? any ConnectingCheckSettings, let host = connecting.connectHost,
+        if let connecting = settings as? any AddressedCheckSettings, let host = connecting.connectHost,
             connecting.ipFamily != .any || connecting.allAddresses
         {
             check = AddressSelection(

@@ -1,6 +1,7 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import NIOCore
+import NIOPosix
 import NIOSSL
 import NIOTLS
 import Synchronization
@@ -84,6 +85,7 @@ public struct GRPCProbe: HealthCheck {
 
     public func run() async throws -> CheckOutcome {
         let nameFailure = RecordedFailure()
+        let (target, authority) = try await routedTarget()
         let transport: HTTP2ClientTransport.Posix
         do {
             var config = HTTP2ClientTransport.Posix.Config.defaults
@@ -153,12 +155,22 @@ public struct GRPCProbe: HealthCheck {
 
     /// An address is connected to as it is: its authority is then the address, and with TLS the
     /// certificate must name it (NIOSSL matches it against the address connected to).
-    private var target: any ResolvableTarget {
+    private static func target(_ host: String, _ port: Int) -> any ResolvableTarget {
         switch try? SocketAddress(ipAddress: host, port: port) {
         case .v4?: .ipv4(address: host, port: port)
         case .v6?: .ipv6(address: host, port: port)
         default: .dns(host: host, port: port)
         }
+    }
+
+    /// The target and authority for this run: inside an ``AddressSelection``, the address it chose,
+    /// with the host name kept as the authority (and so as SNI and the name verified).
+    private func routedTarget() async throws -> (any ResolvableTarget, String?) {
+        guard ConnectionRoute.current != nil else { return (Self.target(host, port), authority) }
+        let address = try await ConnectionRoute.candidates(for: host, port: port, threadPool: .singleton)[0]
+        let chosen = Self.target(address.ipAddress ?? host, port)
+        if TLSClient.isIPAddress(host) { return (chosen, authority) }
+        return (chosen, authority ?? "\(host):\(port)")
     }
 
     private var security: HTTP2ClientTransport.Posix.TransportSecurity {

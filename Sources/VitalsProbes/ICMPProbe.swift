@@ -69,7 +69,7 @@ public struct ICMPProbe: HealthCheck {
     }
 
     public func run() async throws -> CheckOutcome {
-        let address = try await Self.resolve(host)
+        let address = try await ConnectionRoute.candidates(for: host, port: 0, threadPool: .singleton)[0]
         let (handle, raw) = try Self.openSocket(family: address.protocol.rawValue)
         let (received, continuation) = AsyncStream.makeStream(of: (ByteBuffer, ContinuousClock.Instant).self)
         let channel: any Channel
@@ -221,17 +221,6 @@ public struct ICMPProbe: HealthCheck {
     }
 
     // MARK: - Sockets
-
-    private static func resolve(_ host: String) async throws -> SocketAddress {
-        if let literal = try? SocketAddress(ipAddress: host, port: 0) { return literal }
-        do {
-            return try await NIOThreadPool.singleton.runIfActive {
-                try SocketAddress.makeAddressResolvingHost(host, port: 0)
-            }
-        } catch {
-            throw CheckFailure(.dns, "cannot resolve \(host)")
-        }
-    }
 
     /// An unprivileged ICMP socket when the kernel allows one for this group, else a raw socket.
     private static func openSocket(family: Int32) throws(CheckFailure) -> (handle: Int32, raw: Bool) {

@@ -37,6 +37,7 @@ import Testing
                   - {name: orders, type: grpc, address: "127.0.0.1:\(port)", service: orders.v1.Orders}
                   - {name: unknown, type: grpc, address: "127.0.0.1:\(port)", service: nope.v1.Nope, critical: false}
                   - {name: down, type: grpc, address: "127.0.0.1:\(closed.port)", critical: false}
+                  - {name: every_address, type: grpc, address: "localhost:\(port)", all_addresses: true}
                 """,
             in: directory
         )
@@ -48,6 +49,8 @@ import Testing
         #expect(now["unknown"]?["reason"] as? String == "status")
         #expect(now["unknown"]?["output"] as? String == "nope.v1.Nope is unknown to the server (NOT_FOUND)")
         #expect(now["down"]?["reason"] as? String == "refused")
+        let every = now["every_address"]?["output"] as? String ?? ""
+        #expect(every.hasPrefix("1 address passed (127.0.0.1); 127.0.0.1: the server is SERVING in "), "\(every)")
 
         // The service stops serving; the server as a whole still does.
         try await server.send("set orders.v1.Orders NOT_SERVING")
@@ -78,6 +81,7 @@ import Testing
               - {name: untrusted, type: grpc, address: "127.0.0.1:\(port)", tls: true}
               - {name: other_name, type: grpc, address: "127.0.0.1:\(port)", tls: true, ca_file: \(certificates.caCertificate), authority: api.example}
               - {name: plaintext, type: grpc, address: "127.0.0.1:\(port)"}
+              - {name: each_address, type: grpc, address: "localhost:\(port)", tls: true, ca_file: \(certificates.caCertificate), all_addresses: true}
             """
         )
         let result = try await runVitals(["check", "--config.file", config, "--format", "json"])
@@ -87,6 +91,8 @@ import Testing
             checks.first { $0["checker"] as? String == name }?[key] as? String
         }
         #expect(field("by_name", "status") == "pass", "\(result.stdout)")
+        // Connected to 127.0.0.1, the name localhost still sent and verified.
+        #expect(field("each_address", "status") == "pass", "\(result.stdout)")
         #expect(field("by_address", "status") == "pass", "the certificate names 127.0.0.1 too: \(result.stdout)")
         #expect(field("untrusted", "reason") == "tls")
         #expect(field("untrusted", "output") == "TLS handshake failed: certificate verify failed")

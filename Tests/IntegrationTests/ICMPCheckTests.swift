@@ -29,6 +29,8 @@ import Testing
             checks:
               - {name: v4, type: icmp, host: 127.0.0.1, count: 3}
               - {name: v6, type: icmp, host: "::1", count: 2}
+              - {name: every, type: icmp, host: localhost, count: 1, all_addresses: true}
+              - {name: six_only, type: icmp, host: localhost, count: 1, ip_family: ip6, critical: false}
             """
         )
         let result = try await runProcess(
@@ -57,6 +59,13 @@ import Testing
             #expect(observations.contains { $0["name"] as? String == "loss_percent" && $0["value"] as? Double == 0 })
             #expect(observations.contains { $0["name"] as? String == "rtt_seconds" })
         }
+        // all_addresses pings each address of the name (here 127.0.0.1 alone); ip_family ip6 finds none.
+        let every = results["every"]?["output"] as? String ?? ""
+        #expect(
+            every.hasPrefix("1 address passed (127.0.0.1); 127.0.0.1: 1/1 replies from localhost (127.0.0.1)"),
+            "\(every)"
+        )
+        #expect(results["six_only"]?["reason"] as? String == "dns", "\(results["six_only"] ?? [:])")
     }
 
     @Test func withoutEitherPermissionTheCheckSaysWhichSettingToChange() async throws {

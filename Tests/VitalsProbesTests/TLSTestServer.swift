@@ -120,7 +120,9 @@ extension TLSTestServer {
 
         /// A PEM file of `identity`'s certificate followed by `intermediates`: the chain a server sends.
         func chain(_ identity: Identity, _ intermediates: Identity...) throws -> Identity {
-            let parts = try ([identity] + intermediates).map { try String(contentsOfFile: $0.certificate, encoding: .utf8) }
+            let parts = try ([identity] + intermediates).map {
+                try String(contentsOfFile: $0.certificate, encoding: .utf8)
+            }
             let path = files.path("chain-\(UUID().uuidString).pem")
             try parts.joined().write(toFile: path, atomically: true, encoding: .utf8)
             return Identity(certificate: path, key: identity.key)

@@ -2,7 +2,7 @@ import Vitals
 import VitalsProbes
 
 /// `grpc`: the standard gRPC health service (`grpc.health.v1.Health/Check`).
-struct GRPCSettings: NetworkCheckSettings {
+struct GRPCSettings: ConnectingCheckSettings {
     static let typeName = "grpc"
     static let summary = "Calls `grpc.health.v1.Health/Check` and passes when the service is `SERVING`."
 
@@ -16,6 +16,9 @@ struct GRPCSettings: NetworkCheckSettings {
     var authority: String?
 
     var warnAfter: Duration?
+    var ipFamily = IPFamily.any
+    var allAddresses = false
+    var connectHost: String? { address.host }
 
     static var keys: [ConfigKey<Self>] {
         [
@@ -36,8 +39,7 @@ struct GRPCSettings: NetworkCheckSettings {
                 .string,
                 "The `:authority` to send and, with TLS, the name to verify; `address` by default."
             ),
-            warnAfterKey,
-        ]
+        ] + connectingKeys
     }
 
     func validate(_ rules: inout KeyRules) {

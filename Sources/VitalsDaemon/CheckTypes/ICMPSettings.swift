@@ -2,7 +2,7 @@ import Vitals
 import VitalsProbes
 
 /// `icmp`: echo requests (ping), judged by loss and round-trip time.
-struct ICMPSettings: CheckSettings {
+struct ICMPSettings: AddressedCheckSettings {
     static let typeName = "icmp"
     static let summary = "Pings a host (ICMP echo) and judges the loss and the round-trip time."
 
@@ -11,6 +11,9 @@ struct ICMPSettings: CheckSettings {
     var warnLossPercent = 0.0
     var failLossPercent = 50.0
     var warnAfter: Duration?
+    var ipFamily = IPFamily.any
+    var allAddresses = false
+    var connectHost: String? { host }
 
     static var keys: [ConfigKey<Self>] {
         [
@@ -26,7 +29,7 @@ struct ICMPSettings: CheckSettings {
             .key("warn_loss_percent", \.warnLossPercent, .percent, "Warn when more of the requests get no reply."),
             .key("fail_loss_percent", \.failLossPercent, .percent, "Fail when more of the requests get no reply."),
             .key("warn_after", \.warnAfter, .positiveDuration, "Warn when the mean round-trip time is longer."),
-        ]
+        ] + addressKeys
     }
 
     func validate(_ rules: inout KeyRules) {

@@ -48,20 +48,22 @@ extension NetworkCheckSettings {
     }
 }
 
-/// The settings of a network check whose probe opens its own connections to one host: it also takes
-/// `ip_family` and `all_addresses` (``AddressSelection``).
-protocol ConnectingCheckSettings: NetworkCheckSettings {
+/// The settings of a check whose probe reaches one host by its addresses: it takes `ip_family` and
+/// `all_addresses` (``AddressSelection``).
+protocol AddressedCheckSettings: CheckSettings {
     var ipFamily: IPFamily { get set }
     var allAddresses: Bool { get set }
-    /// The host the probe connects to; nil when it connects to none (a Unix socket).
+    /// The host the probe reaches; nil when it reaches none (a Unix socket).
     var connectHost: String? { get }
 }
 
-extension ConnectingCheckSettings {
-    /// `warn_after`, `ip_family` and `all_addresses`, listed by each connecting type after its own keys.
-    static var connectingKeys: [ConfigKey<Self>] {
+/// A network check that reaches one host by its addresses: `warn_after`, `ip_family`, `all_addresses`.
+typealias ConnectingCheckSettings = NetworkCheckSettings & AddressedCheckSettings
+
+extension AddressedCheckSettings {
+    /// `ip_family` and `all_addresses`, listed by each type after its own keys.
+    static var addressKeys: [ConfigKey<Self>] {
         [
-            warnAfterKey,
             .key(
                 "ip_family",
                 \.ipFamily,
@@ -76,6 +78,11 @@ extension ConnectingCheckSettings {
             ),
         ]
     }
+}
+
+extension NetworkCheckSettings where Self: AddressedCheckSettings {
+    /// `warn_after`, `ip_family` and `all_addresses`, listed by each connecting type after its own keys.
+    static var connectingKeys: [ConfigKey<Self>] { [warnAfterKey] + addressKeys }
 }
 
 /// Every check type the configuration file knows, in the order the documentation lists them.
