@@ -13,25 +13,40 @@ enum HTTPExchange {
     /// A request, with its URL taken apart.
     struct Request {
         var method: String
-        var url: URLComponents
+        /// The URL; its parts below are read from it once, when it is set.
+        var url: URLComponents {
+            didSet { (endpoint, target) = Self.parts(of: url) }
+        }
         var headers: [(name: String, value: String)]
         var body: [UInt8]?
-
         /// The scheme, host and port: nil for a URL that is not absolute `http` or `https`.
-        var endpoint: (tls: Bool, host: String, port: Int)? {
+        private(set) var endpoint: (tls: Bool, host: String, port: Int)?
+        /// The path and query, as sent on the request line.
+        private(set) var target: String
+
+        init(method: String, url: URLComponents, headers: [(name: String, value: String)], body: [UInt8]?) {
+            self.method = method
+            self.url = url
+            self.headers = headers
+            self.body = body
+            (endpoint, target) = Self.parts(of: url)
+        }
+
+        private static func parts(of url: URLComponents) -> ((tls: Bool, host: String, port: Int)?, String) {
+            let target =
+                (url.percentEncodedPath.isEmpty ? "/" : url.percentEncodedPath)
+                + (url.percentEncodedQuery.map { "?\($0)" } ?? "")
             guard let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-                let host = url.host, !host.isEmpty
-            else { return nil }
+                // The ASCII form, as DNS and the Host header want it (an IDN in punycode).
+                let host = url.encodedHost ?? url.host, !host.isEmpty
+            else { return (nil, target) }
             let tls = scheme == "https"
             let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-            return (tls, bare, url.port ?? (tls ? 443 : 80))
+            return ((tls, bare, url.port ?? (tls ? 443 : 80)), target)
         }
 
         /// The request line, headers and body as sent.
         func encoded(host: String, port: Int, tls: Bool) -> [UInt8] {
-            let target =
-                (url.percentEncodedPath.isEmpty ? "/" : url.percentEncodedPath)
-                + (url.percentEncodedQuery.map { "?\($0)" } ?? "")
             let authority = (host.contains(":") ? "[\(host)]" : host) + (port == (tls ? 443 : 80) ? "" : ":\(port)")
             var head = "\(method) \(target) HTTP/1.1\r\nHost: \(authority)\r\n"
             var named = Set<String>()
@@ -180,8 +195,11 @@ enum HTTPExchange {
             guard headers.count < 256 else { throw CheckFailure(.body, "more than 256 response headers") }
             guard let colon = field.firstIndex(of: UInt8(ascii: ":")) else { continue }
             let name = String(decoding: field[..<colon], as: UTF8.self).lowercased()
-            let value = ProbeSupport.trimmed(String(decoding: field[(colon + 1)...], as: UTF8.self)[...])
-            headers.append((name, value))
+            // Optional whitespace around the value is spaces and tabs (RFC 9110 §5.5).
+            let blank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+            var value = field[(colon + 1)...].drop(while: blank)
+            while let last = value.last, blank(last) { value = value.dropLast() }
+            headers.append((name, String(decoding: value, as: UTF8.self)))
         }
         return (status, headers)
     }
@@ -196,7 +214,8 @@ enum HTTPExchange {
     ) async throws -> [UInt8] {
         if method == "HEAD" || status == 204 || status == 304 { return [] }
         let header = { (name: String) in headers.last { $0.name == name }?.value }
-        if header("transfer-encoding")?.lowercased().contains("chunked") == true {
+        // chunked is the last coding when it is there at all (RFC 9112 §6.1).
+        if header("transfer-encoding")?.lowercased().hasSuffix("chunked") == true {
             var body: [UInt8] = []
             while body.count < limit {
                 guard let sizeLine = try await reader.line() else { break }
