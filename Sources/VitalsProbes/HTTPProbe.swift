@@ -177,6 +177,7 @@ public struct HTTPProbe: HealthCheck {
         var response = try await exchange(request)
         // The certificate judged is that of the URL's own server, not of where it redirects.
         let certificate = response.peerCertificate
+        let host = request.endpoint?.host ?? ""
         var timings = response.timings
         var redirects = 0
         while followRedirects > 0, let next = Self.redirect(from: request, after: response) {
@@ -235,7 +236,7 @@ public struct HTTPProbe: HealthCheck {
         if let problem = try jsonProblem(in: body) {
             return .fail("\(head), but \(problem)", reason: .body, observations: observations)
         }
-        guard let certificateDays, let certificate, let host = components.host else {
+        guard let certificateDays, let certificate else {
             return .pass(head, observations: observations)
         }
         let expiry = CertificateExpiry(

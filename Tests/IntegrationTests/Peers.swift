@@ -79,7 +79,8 @@ final class HTTPPeer: Sendable {
             }()
         )
         task = Task { try await app.runService(gracefulShutdownSignals: []) }
-        try await waitUntil("the HTTP peer to listen") { portBox.withLock { $0 } != nil }
+        // A setup wait, not a timing claim: on a loaded 2-core machine a server start can take long.
+        try await waitUntil("the HTTP peer to listen", limit: .seconds(45)) { portBox.withLock { $0 } != nil }
     }
 
     var port: Int { portBox.withLock { $0 ?? 0 } }
