@@ -114,7 +114,7 @@ public struct AddressSelection: HealthCheck {
         guard allAddresses else {
             return try await ConnectionRoute.$current.withValue(route) { try await check.run() }
         }
-        let addresses = try await route.addresses(of: host, port: 0)
+        let addresses = try await route.addresses(of: host, port: 0).map { $0.ipAddress ?? "\($0)" }
         let outcomes = await withTaskGroup(of: (Int, CheckOutcome).self) { group in
             for (index, address) in addresses.enumerated() {
                 var pinned = route
@@ -124,7 +124,7 @@ public struct AddressSelection: HealthCheck {
                     do {
                         outcome = try await ConnectionRoute.$current.withValue(pinned) { try await check.run() }
                     } catch let failure as CheckFailure {
-                        outcome = .fail(failure.detail, reason: failure.reason)
+                        outcome = .fail(failure.detail, reason: failure.reason, observations: failure.observations)
                     } catch {
                         outcome = .fail("\(error)", reason: .error)
                     }
@@ -136,7 +136,7 @@ public struct AddressSelection: HealthCheck {
             return outcomes.sorted { $0.0 < $1.0 }.map(\.1)
         }
         try Task.checkCancellation()
-        return Self.combine(outcomes, addresses: addresses.map { $0.ipAddress ?? "\($0)" })
+        return Self.combine(outcomes, addresses: addresses)
     }
 
     /// The worst outcome, its message led by its address; a pass names every address.
@@ -172,24 +172,17 @@ struct ConnectionRoute: Sendable {
     var family: IPFamily
     /// The host name whose connections go to `address`.
     var host: String
-    var address: SocketAddress?
+    /// The one IP address to connect to for `host`; nil to resolve it.
+    var address: String?
     var threadPool: NIOThreadPool
     var resolve: AddressResolver.Lookup
 
     /// Where to connect for `host`, or nil to leave resolution to NIO (Happy Eyeballs).
     static func target(host: String, port: Int) async throws -> SocketAddress? {
-        if let literal = try? SocketAddress(ipAddress: host, port: port) {
-            if let family = current?.family, family != .any, literal.protocol.rawValue != family.addressFamily {
-                throw CheckFailure(.dns, "\(host) is not an \(family.label) address")
-            }
-            return literal
+        guard let route = current, route.family != .any || (host == route.host && route.address != nil) else {
+            return try? SocketAddress(ipAddress: host, port: port)
         }
-        guard let route = current else { return nil }
-        if host == route.host, let address = route.address {
-            return try SocketAddress(ipAddress: address.ipAddress ?? "", port: port)
-        }
-        guard route.family != .any else { return nil }
-        return try await route.addresses(of: host, port: port)[0]
+        return try await candidates(for: host, port: port, threadPool: route.threadPool)[0]
     }
 
     /// Where a probe that resolves names itself connects for `host`, best first: the run's pinned
@@ -205,7 +198,7 @@ struct ConnectionRoute: Sendable {
                 resolve: { AddressResolver.lookUp($0, family: $1) }
             )
         if host == route.host, let address = route.address {
-            return [try SocketAddress(ipAddress: address.ipAddress ?? "", port: port)]
+            return [try SocketAddress(ipAddress: address, port: port)]
         }
         return try await route.addresses(of: host, port: port)
     }

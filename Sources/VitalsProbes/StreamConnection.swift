@@ -220,14 +220,15 @@ struct TLSClient: Sendable {
         clientCertificate: (certificate: String, key: String)? = nil,
         verifying: Bool = true
     ) throws(CheckFailure) {
-        context = try Self.makeContext(
-            trustRoots: trustRoots,
-            clientCertificate: clientCertificate,
+        self.init(
+            context: try Self.makeContext(
+                trustRoots: trustRoots,
+                clientCertificate: clientCertificate,
+                verifying: verifying
+            ),
+            serverName: serverName,
             verifying: verifying
         )
-        self.serverName = serverName
-        self.verifying = verifying
-        sniName = Self.isIPAddress(serverName) ? nil : serverName
     }
 
     /// The handler that speaks TLS for this client on one connection.

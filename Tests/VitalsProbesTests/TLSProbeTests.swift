@@ -57,18 +57,7 @@ struct TLSProbeTests {
     @Test func judgesAnIntermediateThatExpiresBeforeTheLeaf() async throws {
         let authority = try await TLSTestServer.CertificateAuthority()
         let intermediateEnd = now + 10 * Self.day
-        let intermediate = try await authority.issue(
-            "Vitals-Test-Intermediate",
-            notBefore: now - Self.day,
-            notAfter: intermediateEnd,
-            authority: true
-        )
-        let leaf = try await authority.issue(
-            "leaf",
-            notBefore: now - Self.day,
-            notAfter: now + 60 * Self.day,
-            issuer: "Vitals-Test-Intermediate"
-        )
+        let (intermediate, leaf) = try await issueThroughIntermediate(authority, until: intermediateEnd)
         let outcome = try await run(
             probe(trustRoots: authority.trustRoots),
             against: try authority.chain(leaf, intermediate)
@@ -86,18 +75,7 @@ struct TLSProbeTests {
 
     @Test func failsWhenTheServerLeavesOutItsIntermediate() async throws {
         let authority = try await TLSTestServer.CertificateAuthority()
-        _ = try await authority.issue(
-            "Vitals-Test-Intermediate",
-            notBefore: now - Self.day,
-            notAfter: now + 90 * Self.day,
-            authority: true
-        )
-        let leaf = try await authority.issue(
-            "leaf",
-            notBefore: now - Self.day,
-            notAfter: now + 60 * Self.day,
-            issuer: "Vitals-Test-Intermediate"
-        )
+        let (_, leaf) = try await issueThroughIntermediate(authority, until: now + 90 * Self.day)
         let failure = try await handshakeFailure(of: probe(trustRoots: authority.trustRoots), against: leaf)
         #expect(failure.reason == .tls)
         #expect(failure.detail == "TLS handshake failed: certificate verify failed")
@@ -221,6 +199,27 @@ struct TLSProbeTests {
             trustRoots: trustRoots,
             wallClock: WallClock { now }
         )
+    }
+
+    /// An intermediate authority valid until `intermediateEnd`, and a leaf it issued that is valid
+    /// for 60 days.
+    private func issueThroughIntermediate(
+        _ authority: borrowing TLSTestServer.CertificateAuthority,
+        until intermediateEnd: Double
+    ) async throws -> (intermediate: TLSTestServer.Identity, leaf: TLSTestServer.Identity) {
+        let intermediate = try await authority.issue(
+            "Vitals-Test-Intermediate",
+            notBefore: now - Self.day,
+            notAfter: intermediateEnd,
+            authority: true
+        )
+        let leaf = try await authority.issue(
+            "leaf",
+            notBefore: now - Self.day,
+            notAfter: now + 60 * Self.day,
+            issuer: "Vitals-Test-Intermediate"
+        )
+        return (intermediate, leaf)
     }
 
     /// Runs `probe` against a TLS server presenting `identity`.
