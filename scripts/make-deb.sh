@@ -63,9 +63,6 @@ install -d "$root/usr/share/lintian/overrides"
 cat >"$root/usr/share/lintian/overrides/vitals" <<'OVERRIDES'
 # Yams (the YAML parser) compiles its own copy of libyaml into the binary; it cannot use the system's.
 vitals: embedded-library libyaml [usr/bin/vitals]
-# swift-nio-extras and grpc-swift-nio-transport each compile a copy of zlib's inflate/deflate for HTTP
-# compression; /metrics' own gzip uses the system zlib (libz.so.1 is in Depends).
-vitals: embedded-library zlib [usr/bin/vitals]
 OVERRIDES
 chmod 0644 "$root/usr/share/lintian/overrides/vitals"
 cat >"$root/usr/share/doc/vitals/copyright" <<'COPYRIGHT'
