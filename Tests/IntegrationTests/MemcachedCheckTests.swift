@@ -91,7 +91,7 @@ private final class MemcachedServer: Sendable {
         let config = try directory.write(
             "memcached.yml",
             """
-            global: {interval: 10s, timeout: 3s}
+            global: {interval: 30s, timeout: 15s}
             checks:
               - {name: cache, type: memcached, address: "127.0.0.1:\(memcached.port)"}
               - {name: cache_rw, type: memcached, address: "127.0.0.1:\(memcached.port)", round_trip: true}

@@ -68,7 +68,7 @@ private func address(_ buffer: ByteBuffer) -> UInt? {
     /// which every check is rendered afresh — in both formats.
     @Test(arguments: [1, 2, 3, 4] as [UInt64])
     func theCachedDocumentEqualsAFullRenderAfterAnyChanges(seed: UInt64) async throws {
-        let mismatches = await onOwnThread { self.mismatches(seed: seed, steps: 40) }
+        let mismatches = await inBackground { self.mismatches(seed: seed, steps: 40) }
         #expect(mismatches.isEmpty, "seed \(seed): \(mismatches.prefix(3))")
     }
 

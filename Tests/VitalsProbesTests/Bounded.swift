@@ -9,9 +9,11 @@ struct TimedOut: Error, CustomStringConvertible {
 }
 
 /// Runs `body`, but returns (by throwing ``TimedOut``) after `limit` even if `body` ignores
-/// cancellation, so that a bug never hangs the test run.
+/// cancellation, so that a bug never hangs the test run. The default limit is long: the test runner
+/// starts every test at once on a pool of one thread per core, and on a 2-core machine a task may
+/// wait seconds for its turn; a bound is a guard against hangs, never a measure of speed.
 func bounded<T: Sendable>(
-    _ limit: Duration = .seconds(10),
+    _ limit: Duration = .seconds(30),
     _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
     let gate = Gate<T>()
@@ -31,8 +33,9 @@ func bounded<T: Sendable>(
     return try await gate.value()
 }
 
-/// Waits, polling, until `condition` holds; throws ``TimedOut`` after `limit`.
-func waitUntil(_ limit: Duration = .seconds(10), _ condition: @escaping @Sendable () -> Bool) async throws {
+/// Waits, polling, until `condition` holds; throws ``TimedOut`` after `limit` (long, as for
+/// ``bounded(_:_:)``).
+func waitUntil(_ limit: Duration = .seconds(30), _ condition: @escaping @Sendable () -> Bool) async throws {
     let clock = ContinuousClock()
     let deadline = clock.now.advanced(by: limit)
     while !condition() {

@@ -120,7 +120,7 @@ struct DNSProbeTests {
         let run = Task { try await probe.run() }
         try await waitUntil { lookup.hasStarted }
         run.cancel()
-        let result = try await bounded(.seconds(3)) { await run.result }
+        let result = try await bounded { await run.result }
         #expect(throws: CancellationError.self) { try result.get() }
         // Prompt means before the lookup ends (it is blocked until released), not under a time limit.
         #expect(!lookup.hasFinished)
@@ -170,8 +170,8 @@ struct DNSProbeTests {
     }
 }
 
-/// A lookup that blocks its thread until released (or 10 s have passed, so a failing test
-/// never keeps a thread of the pool).
+/// A lookup that blocks its thread until released (or 60 s have passed, so a failing test
+/// never keeps a thread of the pool for good).
 private final class BlockedLookup: Sendable {
     private let started = Mutex(false)
     private let finished = Mutex(false)
@@ -182,7 +182,7 @@ private final class BlockedLookup: Sendable {
 
     func block() -> Result<[String], CheckFailure> {
         started.withLock { $0 = true }
-        _ = gate.wait(timeout: .now() + 10)
+        _ = gate.wait(timeout: .now() + 60)
         finished.withLock { $0 = true }
         return .success(["127.0.0.1"])
     }

@@ -139,7 +139,7 @@ struct ExecProbeTests {
         let child = try #require(
             plugins.read("child").flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         )
-        try await waitUntil(.seconds(5)) { !isRunning(child) }
+        try await waitUntil { !isRunning(child) }
     }
 
     @Test func escalatesToSIGKILLWhenThePluginIgnoresSIGTERM() async throws {
@@ -170,11 +170,11 @@ struct ExecProbeTests {
         run.cancel()
         // Promptly means long before the plugin's own `sleep 60` would end; the bound only keeps a
         // broken probe from hanging the suite, and is loose enough for a loaded machine.
-        let result = try await bounded(.seconds(10)) { await run.result }
+        let result = try await bounded { await run.result }
         #expect(throws: CancellationError.self) { try result.get() }
         // The leader is reaped by the probe; the orphaned child may linger as a zombie until
         // init reaps it, but it must not be running.
-        try await waitUntil(.seconds(2)) { !isRunning(leader) && !isRunning(child) }
+        try await waitUntil { !isRunning(leader) && !isRunning(child) }
     }
 }
 

@@ -87,7 +87,7 @@ struct TCPProbeTests {
         let run = Task { try await probe.run() }
         _ = try await bounded { await server.accepted.first { _ in true } }
         run.cancel()
-        let result = try await bounded(.seconds(2)) { await run.result }
+        let result = try await bounded { await run.result }
         #expect(throws: CancellationError.self) { try result.get() }
     }
 }
