@@ -56,6 +56,50 @@ public enum CheckRunner {
         }
     }
 
+    /// ``run(_:store:clock:logger:expires:)`` for the scheduler, whose loop keeps the timeout:
+    /// `deadline` expires when it passes, instead of a sleeping task and a timer for every run.
+    static func run<C: Clock>(
+        _ slot: CheckSlot,
+        store: ResultStore,
+        clock: C,
+        logger: Logger,
+        deadline: RunDeadline<C.Instant>,
+        expires: @escaping @Sendable (CheckResult) -> Double?
+    ) async -> CheckResult where C.Duration == Duration {
+        let definition = slot.definition
+        let timeout = definition.policy.timeout
+        let started = clock.now
+        // A task of its own, so that the loop can cancel it; it inherits priority and task-locals.
+        // It settles the race with the deadline the moment the check returns, as a timer task
+        // racing it in a group would, not when this task next gets a thread.
+        let evaluation = Task {
+            let outcome = await evaluate(definition, logger: logger)
+            _ = deadline.finish()
+            return outcome
+        }
+        deadline.attach(evaluation, deadline: started.advanced(by: timeout)) {
+            logger.warning("Check timed out", metadata: ["check": "\(definition.name)", "timeout": "\(timeout)"])
+            let outcome = Scrubber.scrub(.fail("timed out after \(timeout.shortDescription)", reason: .timeout))
+            let result = CheckResult(outcome: outcome, finished: store.wallClock.now(), duration: timeout.inSeconds)
+            store.record(result, for: slot, expires: expires(result))
+            return result
+        }
+        let outcome = await withTaskCancellationHandler {
+            await evaluation.value
+        } onCancel: {
+            evaluation.cancel()
+        }
+        if let timedOut = deadline.finish() { return timedOut }
+        let elapsed = min(started.duration(to: clock.now), timeout)
+        let final = Scrubber.scrub(outcome)
+        if final.reason == .timeout {
+            logger.warning("Check timed out", metadata: ["check": "\(definition.name)", "timeout": "\(timeout)"])
+        }
+        let result = CheckResult(outcome: final, finished: store.wallClock.now(), duration: elapsed.inSeconds)
+        store.record(result, for: slot, expires: expires(result))
+        return result
+    }
+
     static func evaluate(_ definition: CheckDefinition, logger: Logger) async -> CheckOutcome {
         do {
             return try await definition.check.run()

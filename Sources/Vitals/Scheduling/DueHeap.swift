@@ -1,13 +1,12 @@
 /// A binary min-heap ordered by due time; ties are broken by insertion order.
+///
+/// Entries are compared in place and moved by `swapAt`: copying an entry to compare it retains and
+/// releases its element, which was a tenth of the scheduler's CPU at 1,000 runs a second.
 struct DueHeap<Instant: Comparable, Element> {
     private struct Entry {
         var due: Instant
         var sequence: UInt64
         var element: Element
-
-        func precedes(_ other: Entry) -> Bool {
-            due < other.due || (due == other.due && sequence < other.sequence)
-        }
     }
 
     private var entries: [Entry] = []
@@ -25,13 +24,11 @@ struct DueHeap<Instant: Comparable, Element> {
 
     /// Removes and returns the first element due at or before `instant`.
     mutating func popDue(notAfter instant: Instant) -> (due: Instant, element: Element)? {
-        guard let first = entries.first, first.due <= instant else { return nil }
-        let last = entries.removeLast()
-        if !entries.isEmpty {
-            entries[0] = last
-            siftDown(0)
-        }
-        return (first.due, first.element)
+        guard let due = entries.first?.due, due <= instant else { return nil }
+        entries.swapAt(0, entries.count - 1)
+        let first = entries.removeLast()
+        if !entries.isEmpty { siftDown(0) }
+        return (due, first.element)
     }
 
     /// Keeps only the elements for which `isIncluded` is true.
@@ -49,7 +46,7 @@ struct DueHeap<Instant: Comparable, Element> {
         var child = start
         while child > 0 {
             let parent = (child - 1) / 2
-            guard entries[child].precedes(entries[parent]) else { return }
+            guard precedes(child, parent) else { return }
             entries.swapAt(child, parent)
             child = parent
         }
@@ -61,11 +58,18 @@ struct DueHeap<Instant: Comparable, Element> {
             let left = 2 * parent + 1
             let right = left + 1
             var smallest = parent
-            if left < entries.count, entries[left].precedes(entries[smallest]) { smallest = left }
-            if right < entries.count, entries[right].precedes(entries[smallest]) { smallest = right }
+            if left < entries.count, precedes(left, smallest) { smallest = left }
+            if right < entries.count, precedes(right, smallest) { smallest = right }
             guard smallest != parent else { return }
             entries.swapAt(parent, smallest)
             parent = smallest
         }
+    }
+
+    /// Whether the entry at `index` comes before the one at `other`; reads only their keys.
+    private func precedes(_ index: Int, _ other: Int) -> Bool {
+        let due = entries[index].due
+        let otherDue = entries[other].due
+        return due < otherDue || (due == otherDue && entries[index].sequence < entries[other].sequence)
     }
 }

@@ -33,6 +33,20 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
         var firstRoundWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
         var nextWaiterID: UInt64 = 0
         var nextDue: [ObjectIdentifier: C.Instant] = [:]
+        /// The timeouts of the runs under way (and of some that have ended, dropped when reached).
+        var deadlines = DueHeap<C.Instant, Deadline>()
+
+        /// The earliest deadline of a run still under way; forgets those of ended runs before it.
+        mutating func earliestDeadline() -> C.Instant? {
+            while let due = deadlines.minimumDue {
+                guard let (_, deadline) = deadlines.popDue(notAfter: due) else { break }
+                if deadline.run.isPending {
+                    deadlines.insert(deadline, due: due)
+                    return due
+                }
+            }
+            return nil
+        }
     }
 
     /// A run taken off the schedule to start now.
@@ -40,6 +54,13 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
         let job: Job
         let nextDue: C.Instant
         let lateness: Duration
+        let deadline: RunDeadline<C.Instant>
+    }
+
+    /// A run's timeout as the loop keeps it.
+    private struct Deadline {
+        let run: RunDeadline<C.Instant>
+        let timeout: Duration
     }
 
     /// The store the results go to.
@@ -126,14 +147,19 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
                 while !Task.isCancelled {
                     let now = self.clock.now
                     let (starts, inFlight) = self.takeDueJobs(now: now)
+                    self.expireDeadlines(notAfter: now)
                     if !starts.isEmpty {
                         self.store.recordRunsStarted(lateness: starts.map(\.lateness), inFlight: inFlight)
                     }
                     for start in starts {
-                        group.addTask { await self.execute(start.job, nextDue: start.nextDue) }
+                        group.addTask { await self.execute(start) }
                     }
                     self.progress.add(1, ordering: .relaxed)
-                    let (wake, saturated) = self.state.withLock { ($0.heap.minimumDue, !$0.waiting.isEmpty) }
+                    let (wake, saturated) = self.state.withLock { state in
+                        let due = state.heap.minimumDue
+                        let deadline = state.earliestDeadline()
+                        return (due.map { min($0, deadline ?? $0) } ?? deadline, !state.waiting.isEmpty)
+                    }
                     // While runs wait for a slot, look again soon: a finishing run frees one.
                     let limit = now.advanced(by: saturated ? .milliseconds(10) : self.tick)
                     do {
@@ -153,7 +179,11 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
     public func takeDueChecksWithoutRunning(now: C.Instant) -> Int {
         let (starts, _) = takeDueJobs(now: now)
         state.withLock { state in
-            for start in starts { state.running.remove(ObjectIdentifier(start.job.slot)) }
+            for start in starts {
+                state.running.remove(ObjectIdentifier(start.job.slot))
+                _ = start.deadline.finish()
+            }
+            _ = state.earliestDeadline()
         }
         return starts.count
     }
@@ -196,7 +226,13 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
                 let id = ObjectIdentifier(job.slot)
                 state.running.insert(id)
                 let next = job.repeats ? reschedule(job, after: due, now: now, in: &state) : state.nextDue[id] ?? now
-                starts.append(Start(job: job, nextDue: next, lateness: max(.zero, due.duration(to: now))))
+                let deadline = RunDeadline<C.Instant>()
+                let timeout = job.slot.definition.policy.timeout
+                // The run's own start sets its deadline; this is the earliest it can be.
+                state.deadlines.insert(Deadline(run: deadline, timeout: timeout), due: now.advanced(by: timeout))
+                starts.append(
+                    Start(job: job, nextDue: next, lateness: max(.zero, due.duration(to: now)), deadline: deadline)
+                )
             }
             // Those that waited first, oldest first; then those due now.
             let waited = state.waiting
@@ -271,9 +307,37 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
 
     // MARK: - Running
 
-    private func execute(_ job: Job, nextDue: C.Instant) async {
-        let slot = job.slot
-        let result = await CheckRunner.run(slot, store: store, clock: clock, logger: logger) { result in
+    /// Expires the deadlines that have passed: their runs' timeouts are recorded and the runs
+    /// cancelled. A run that started later than it was handed over is looked at again at its own
+    /// deadline.
+    private func expireDeadlines(notAfter now: C.Instant) {
+        let reached = state.withLock { state in
+            var reached: [Deadline] = []
+            while let (_, deadline) = state.deadlines.popDue(notAfter: now) {
+                if deadline.run.isPending { reached.append(deadline) }
+            }
+            return reached
+        }
+        guard !reached.isEmpty else { return }
+        let later = reached.compactMap { deadline in
+            deadline.run.expire(at: now, timeout: deadline.timeout).map { (deadline, $0) }
+        }
+        guard !later.isEmpty else { return }
+        state.withLock { state in
+            for (deadline, due) in later { state.deadlines.insert(deadline, due: due) }
+        }
+    }
+
+    private func execute(_ start: Start) async {
+        let slot = start.job.slot
+        let (clock, nextDue) = (clock, start.nextDue)
+        let result = await CheckRunner.run(
+            slot,
+            store: store,
+            clock: clock,
+            logger: logger,
+            deadline: start.deadline
+        ) { result in
             result.finished + max(.zero, clock.now.duration(to: nextDue)).inSeconds
         }
         logger.debug(
