@@ -32,14 +32,14 @@ import Testing
     }
 
     @Test func aRunThatHasNotStartedIsNotTimedOutAndIsLookedAtOneTimeoutLater() {
-        let deadline = RunDeadline<ContinuousClock.Instant>()
+        let deadline = RunDeadline<ContinuousClock.Instant>(timeout: Self.timeout)
         let now = ContinuousClock.now
-        #expect(deadline.expire(at: now, timeout: Self.timeout) == now.advanced(by: Self.timeout))
+        #expect(deadline.expire(at: now) == now.advanced(by: Self.timeout))
         #expect(deadline.isPending)
     }
 
     @Test func theTimeoutCountsFromTheRunsStartNotFromItsHandOver() async {
-        let deadline = RunDeadline<ContinuousClock.Instant>()
+        let deadline = RunDeadline<ContinuousClock.Instant>(timeout: Self.timeout)
         let recorder = Recorder()
         let handedOver = ContinuousClock.now
         let started = handedOver.advanced(by: .milliseconds(300))
@@ -48,11 +48,11 @@ import Testing
 
         // The loop looks at the hand-over's deadline: the run's own is 300 ms later.
         let handOverDeadline = handedOver.advanced(by: Self.timeout)
-        #expect(deadline.expire(at: handOverDeadline, timeout: Self.timeout) == started.advanced(by: Self.timeout))
+        #expect(deadline.expire(at: handOverDeadline) == started.advanced(by: Self.timeout))
         #expect(recorder.recorded == 0)
         #expect(!evaluation.isCancelled)
 
-        #expect(deadline.expire(at: started.advanced(by: Self.timeout), timeout: Self.timeout) == nil)
+        #expect(deadline.expire(at: started.advanced(by: Self.timeout)) == nil)
         #expect(recorder.recorded == 1)
         #expect(evaluation.isCancelled)
         #expect(!deadline.isPending)
@@ -60,13 +60,13 @@ import Testing
         #expect(deadline.finish() == Self.timedOut)
         #expect(deadline.finish() == Self.timedOut)
         // Expiring again records nothing more.
-        #expect(deadline.expire(at: started.advanced(by: .seconds(10)), timeout: Self.timeout) == nil)
+        #expect(deadline.expire(at: started.advanced(by: .seconds(10))) == nil)
         #expect(recorder.recorded == 1)
         _ = await evaluation.value
     }
 
     @Test func aRunThatFinishesFirstIsNeverTimedOut() async {
-        let deadline = RunDeadline<ContinuousClock.Instant>()
+        let deadline = RunDeadline<ContinuousClock.Instant>(timeout: Self.timeout)
         let recorder = Recorder()
         let started = ContinuousClock.now
         let evaluation = Task<CheckOutcome, Never> { .pass("ok") }
@@ -74,19 +74,19 @@ import Testing
         #expect(deadline.finish() == nil)
         #expect(deadline.finish() == nil, "the run asks again after the evaluation task has answered")
         #expect(!deadline.isPending)
-        #expect(deadline.expire(at: started.advanced(by: .seconds(10)), timeout: Self.timeout) == nil)
+        #expect(deadline.expire(at: started.advanced(by: .seconds(10))) == nil)
         #expect(recorder.recorded == 0)
         #expect(await evaluation.value == .pass("ok"))
     }
 
     @Test func anEvaluationThatEndsBeforeItIsAttachedKeepsItsOutcome() async {
-        let deadline = RunDeadline<ContinuousClock.Instant>()
+        let deadline = RunDeadline<ContinuousClock.Instant>(timeout: Self.timeout)
         let recorder = Recorder()
         #expect(deadline.finish() == nil)
         let started = ContinuousClock.now
         let evaluation = Task<CheckOutcome, Never> { .pass("ok") }
         deadline.attach(evaluation, deadline: started.advanced(by: Self.timeout)) { recorder.record() }
-        #expect(deadline.expire(at: started.advanced(by: .seconds(10)), timeout: Self.timeout) == nil)
+        #expect(deadline.expire(at: started.advanced(by: .seconds(10))) == nil)
         #expect(recorder.recorded == 0)
         #expect(deadline.finish() == nil)
         _ = await evaluation.value

@@ -45,14 +45,14 @@ public enum CheckRunner {
             group.cancelAll()
             // Record before the group ends: a check that ignores cancellation must
             // not hold its timeout result back.
-            let elapsed = min(started.duration(to: clock.now), timeout)
-            let final = Scrubber.scrub(outcome ?? .fail("cancelled", reason: .timeout))
-            if final.reason == .timeout {
-                logger.warning("Check timed out", metadata: ["check": "\(definition.name)", "timeout": "\(timeout)"])
-            }
-            let result = CheckResult(outcome: final, finished: store.wallClock.now(), duration: elapsed.inSeconds)
-            store.record(result, for: slot, expires: expires(result))
-            return result
+            return record(
+                outcome ?? .fail("cancelled", reason: .timeout),
+                took: min(started.duration(to: clock.now), timeout),
+                slot: slot,
+                store: store,
+                logger: logger,
+                expires: expires
+            )
         }
     }
 
@@ -78,11 +78,14 @@ public enum CheckRunner {
             return outcome
         }
         deadline.attach(evaluation, deadline: started.advanced(by: timeout)) {
-            logger.warning("Check timed out", metadata: ["check": "\(definition.name)", "timeout": "\(timeout)"])
-            let outcome = Scrubber.scrub(.fail("timed out after \(timeout.shortDescription)", reason: .timeout))
-            let result = CheckResult(outcome: outcome, finished: store.wallClock.now(), duration: timeout.inSeconds)
-            store.record(result, for: slot, expires: expires(result))
-            return result
+            record(
+                .fail("timed out after \(timeout.shortDescription)", reason: .timeout),
+                took: timeout,
+                slot: slot,
+                store: store,
+                logger: logger,
+                expires: expires
+            )
         }
         let outcome = await withTaskCancellationHandler {
             await evaluation.value
@@ -90,12 +93,33 @@ public enum CheckRunner {
             evaluation.cancel()
         }
         if let timedOut = deadline.finish() { return timedOut }
-        let elapsed = min(started.duration(to: clock.now), timeout)
+        return record(
+            outcome,
+            took: min(started.duration(to: clock.now), timeout),
+            slot: slot,
+            store: store,
+            logger: logger,
+            expires: expires
+        )
+    }
+
+    /// Scrubs `outcome`, records it as the run's result (logging a timeout) and returns the result.
+    private static func record(
+        _ outcome: CheckOutcome,
+        took duration: Duration,
+        slot: CheckSlot,
+        store: ResultStore,
+        logger: Logger,
+        expires: (CheckResult) -> Double?
+    ) -> CheckResult {
         let final = Scrubber.scrub(outcome)
         if final.reason == .timeout {
-            logger.warning("Check timed out", metadata: ["check": "\(definition.name)", "timeout": "\(timeout)"])
+            logger.warning(
+                "Check timed out",
+                metadata: ["check": "\(slot.name)", "timeout": "\(slot.definition.policy.timeout)"]
+            )
         }
-        let result = CheckResult(outcome: final, finished: store.wallClock.now(), duration: elapsed.inSeconds)
+        let result = CheckResult(outcome: final, finished: store.wallClock.now(), duration: duration.inSeconds)
         store.record(result, for: slot, expires: expires(result))
         return result
     }

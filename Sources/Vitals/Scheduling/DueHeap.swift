@@ -15,6 +15,8 @@ struct DueHeap<Instant: Comparable, Element> {
     var count: Int { entries.count }
     var isEmpty: Bool { entries.isEmpty }
     var minimumDue: Instant? { entries.first?.due }
+    /// The first element due and when, without removing it.
+    var first: (due: Instant, element: Element)? { entries.first.map { ($0.due, $0.element) } }
 
     mutating func insert(_ element: Element, due: Instant) {
         sequence &+= 1

@@ -21,7 +21,13 @@ final class RunDeadline<Instant: InstantProtocol>: Sendable where Instant.Durati
         case expired(CheckResult)
     }
 
+    /// The check's timeout, counted from the run's start.
+    let timeout: Duration
     private let phase = Mutex(Phase.starting)
+
+    init(timeout: Duration) {
+        self.timeout = timeout
+    }
 
     /// Whether the run has neither ended nor timed out; the loop drops the deadlines of the others.
     var isPending: Bool {
@@ -48,7 +54,7 @@ final class RunDeadline<Instant: InstantProtocol>: Sendable where Instant.Durati
     /// Expires the run if its deadline is at or before `now`: records the timeout (once) and cancels
     /// the evaluation.
     /// - Returns: when to look again: the deadline of a run that has not reached it yet, or nil.
-    func expire(at now: Instant, timeout: Duration) -> Instant? {
+    func expire(at now: Instant) -> Instant? {
         let (evaluation, later) = phase.withLock { phase -> (Task<CheckOutcome, Never>?, Instant?) in
             switch phase {
             case .starting:

@@ -34,16 +34,13 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
         var nextWaiterID: UInt64 = 0
         var nextDue: [ObjectIdentifier: C.Instant] = [:]
         /// The timeouts of the runs under way (and of some that have ended, dropped when reached).
-        var deadlines = DueHeap<C.Instant, Deadline>()
+        var deadlines = DueHeap<C.Instant, RunDeadline<C.Instant>>()
 
         /// The earliest deadline of a run still under way; forgets those of ended runs before it.
         mutating func earliestDeadline() -> C.Instant? {
-            while let due = deadlines.minimumDue {
-                guard let (_, deadline) = deadlines.popDue(notAfter: due) else { break }
-                if deadline.run.isPending {
-                    deadlines.insert(deadline, due: due)
-                    return due
-                }
+            while let (due, deadline) = deadlines.first {
+                if deadline.isPending { return due }
+                _ = deadlines.popDue(notAfter: due)
             }
             return nil
         }
@@ -55,12 +52,6 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
         let nextDue: C.Instant
         let lateness: Duration
         let deadline: RunDeadline<C.Instant>
-    }
-
-    /// A run's timeout as the loop keeps it.
-    private struct Deadline {
-        let run: RunDeadline<C.Instant>
-        let timeout: Duration
     }
 
     /// The store the results go to.
@@ -226,10 +217,9 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
                 let id = ObjectIdentifier(job.slot)
                 state.running.insert(id)
                 let next = job.repeats ? reschedule(job, after: due, now: now, in: &state) : state.nextDue[id] ?? now
-                let deadline = RunDeadline<C.Instant>()
-                let timeout = job.slot.definition.policy.timeout
+                let deadline = RunDeadline<C.Instant>(timeout: job.slot.definition.policy.timeout)
                 // The run's own start sets its deadline; this is the earliest it can be.
-                state.deadlines.insert(Deadline(run: deadline, timeout: timeout), due: now.advanced(by: timeout))
+                state.deadlines.insert(deadline, due: now.advanced(by: deadline.timeout))
                 starts.append(
                     Start(job: job, nextDue: next, lateness: max(.zero, due.duration(to: now)), deadline: deadline)
                 )
@@ -312,16 +302,14 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
     /// deadline.
     private func expireDeadlines(notAfter now: C.Instant) {
         let reached = state.withLock { state in
-            var reached: [Deadline] = []
+            var reached: [RunDeadline<C.Instant>] = []
             while let (_, deadline) = state.deadlines.popDue(notAfter: now) {
-                if deadline.run.isPending { reached.append(deadline) }
+                if deadline.isPending { reached.append(deadline) }
             }
             return reached
         }
         guard !reached.isEmpty else { return }
-        let later = reached.compactMap { deadline in
-            deadline.run.expire(at: now, timeout: deadline.timeout).map { (deadline, $0) }
-        }
+        let later = reached.compactMap { deadline in deadline.expire(at: now).map { (deadline, $0) } }
         guard !later.isEmpty else { return }
         state.withLock { state in
             for (deadline, due) in later { state.deadlines.insert(deadline, due: due) }
