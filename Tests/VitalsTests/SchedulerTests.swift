@@ -147,9 +147,13 @@ import VitalsTesting
             ),
         ])
         // If `fast` holds the slot when `hang` falls due, `hang` waits and is tried again 10 ms on.
-        for _ in 1...5 where hanging.started == 0 {
+        // Each step waits for the loop's turn (not for a real-time span, which a loaded runner stalls).
+        for _ in 1...10 where hanging.started == 0 {
+            let turns = scheduler.progressCount
             clock.advance(by: .milliseconds(500))
-            _ = await eventually(within: .seconds(1)) { hanging.started == 1 }
+            _ = await eventually {
+                hanging.started == 1 || (scheduler.progressCount > turns && scheduler.runningCount == 0)
+            }
         }
         #expect(hanging.started == 1)
         let runsBefore = status(scheduler, "fast")?.runs
