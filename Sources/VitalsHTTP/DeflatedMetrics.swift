@@ -19,6 +19,8 @@ final class DeflatedMetrics: Sendable {
 
     private struct State {
         var document: Document?
+        /// The value of ``DeflatedMetrics/buildCount`` when this format was last built.
+        var built = 0
         var generation: UInt64 = 0
         var series: [CheckSeries] = []
         var segments: [[CheckFamily]: Gzip.Segment] = [:]
@@ -35,14 +37,33 @@ final class DeflatedMetrics: Sendable {
     /// How many documents were built; tests use it to prove cache hits.
     var buildCount: Int { builds.load(ordering: .relaxed) }
 
+    /// Builds of one format after which the other format's cache is dropped if it was not built
+    /// meanwhile: a scraper that asked once (`curl`, say) does not keep 10,000 checks' series of a
+    /// format nobody scrapes (about 8 MB) for the life of the daemon.
+    static let unusedFormatBuilds = 8
+
     /// The document for `snapshot` in `format`; `nil` if zlib failed. Requests for one format wait
     /// for one build rather than each building the same document.
     func document(_ snapshot: Snapshot, build: BuildInfo, format: MetricsFormat) -> Document? {
-        (format == .openMetrics ? openMetrics : prometheusText).state.withLock { state in
+        let (cache, other) = format == .openMetrics ? (openMetrics, prometheusText) : (prometheusText, openMetrics)
+        var built: Int?
+        let document = cache.state.withLock { state -> Document? in
             if let document = state.document, document.version >= snapshot.version { return document }
-            builds.add(1, ordering: .relaxed)
+            built = builds.add(1, ordering: .relaxed).newValue
+            state.built = built ?? 0
             return Self.build(&state, snapshot, build: build, format: format)
         }
+        if let built {
+            other.state.withLock { state in
+                if state.document != nil, built - state.built > Self.unusedFormatBuilds { state = State() }
+            }
+        }
+        return document
+    }
+
+    /// Whether `format`'s document and series are cached; tests use it.
+    func isCached(_ format: MetricsFormat) -> Bool {
+        (format == .openMetrics ? openMetrics : prometheusText).state.withLock { $0.document != nil }
     }
 
     private static func build(
@@ -133,7 +154,13 @@ final class DeflatedMetrics: Sendable {
         whole = Gzip.combine(whole, exporter)
 
         let document = Document(version: snapshot.version, segments: segments, whole: whole)
-        state = State(document: document, generation: snapshot.generation, series: series, segments: cached)
+        state = State(
+            document: document,
+            built: state.built,
+            generation: snapshot.generation,
+            series: series,
+            segments: cached
+        )
         return document
     }
 }

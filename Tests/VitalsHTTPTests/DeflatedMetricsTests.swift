@@ -148,4 +148,31 @@ private func address(_ buffer: ByteBuffer) -> UInt? {
         let changed = zip(first.segments, next.segments).filter { address($0) != address($1) }.count
         #expect(changed == 4 + 1)  // + the exporter's own metrics, deflated every time
     }
+
+    @Test func aFormatScrapedOnceIsDroppedWhileTheOtherIsScrapedAndBuiltAfreshWhenAskedAgain() throws {
+        let store = ResultStore(wallClock: WallClock { 1_700_000_000 })
+        let slot = try #require(
+            store.replace(with: [CheckDefinition(name: "c", type: "t", check: FixedCheck(.pass("")))]).first
+        )
+        let deflated = DeflatedMetrics()
+        func scrape(_ format: MetricsFormat, at time: Double) throws {
+            store.record(CheckResult(outcome: .pass("ok"), finished: time, duration: 0.1), for: slot, expires: nil)
+            let snapshot = store.snapshot()
+            let document = try #require(deflated.document(snapshot, build: build, format: format))
+            let expected = MetricsRenderer.renderChecksWithoutCache(snapshot, build: build, format: format)
+            #expect(gzipBody(document).flatMap(gunzip) == expected)
+        }
+        try scrape(.prometheusText, at: 1)
+        // Scraped in turn, both stay.
+        for time in 2...20 { try scrape(time % 2 == 0 ? .openMetrics : .prometheusText, at: Double(time)) }
+        #expect(deflated.isCached(.openMetrics) && deflated.isCached(.prometheusText))
+        // Only one scraped: the other goes after a few builds of it, not at once.
+        try scrape(.openMetrics, at: 21)
+        #expect(deflated.isCached(.prometheusText))
+        for time in 22...(22 + DeflatedMetrics.unusedFormatBuilds) { try scrape(.openMetrics, at: Double(time)) }
+        #expect(!deflated.isCached(.prometheusText))
+        #expect(deflated.isCached(.openMetrics))
+        try scrape(.prometheusText, at: 100)
+        #expect(deflated.isCached(.prometheusText))
+    }
 }

@@ -114,7 +114,7 @@ import Testing
         for run in 1...150 {
             record.apply(result(.pass("ok"), at: Double(run)), expires: nil)
         }
-        let history = record.history.elements
+        let history = record.history.entries()
         #expect(history.count == 100)
         #expect(history.first?.timestamp == 51)
         #expect(history.last?.timestamp == 150)

@@ -1,7 +1,6 @@
 /// Everything the store knows about one check; turns raw runs into the reported
 /// status by the policy's thresholds.
 struct CheckRecord: Sendable {
-    static let historyCapacity = 100
     static let changeCapacity = 20
 
     let policy: CheckPolicy
@@ -17,7 +16,8 @@ struct CheckRecord: Sendable {
     private(set) var failures: [FailureReason: UInt64] = [:]
     /// Only when the policy asks for latency buckets: each bucket is a series on `/metrics`.
     private(set) var histogram: LatencyHistogram?
-    private(set) var history = RingBuffer<HistoryEntry>(capacity: CheckRecord.historyCapacity)
+    /// Shared with the check's snapshots, which read it up to the runs they saw.
+    let history = HistoryLog()
     private(set) var changes = RingBuffer<StatusChange>(capacity: CheckRecord.changeCapacity)
     private var consecutiveFailures = 0
     private var consecutiveSuccesses = 0

@@ -79,9 +79,10 @@ public struct CheckSnapshot: Sendable, Equatable {
         let skipped: UInt64
         let failures: [FailureReason: UInt64]
         let histogram: LatencyHistogram?
-        // The record's rings, shared copy-on-write: a snapshot costs no copy of the history until
-        // the next run, and only the pages that show the history put it in order.
-        let history: RingBuffer<HistoryEntry>
+        // The record's log, read up to the runs this snapshot saw (it costs no copy); the status
+        // changes are a ring shared copy-on-write (they change rarely).
+        let history: HistoryLog
+        let historyCount: Int
         let changes: RingBuffer<StatusChange>
         /// This check's `/metrics` lines, rendered at most once per format for this result.
         let series = SeriesCache()
@@ -104,6 +105,7 @@ public struct CheckSnapshot: Sendable, Equatable {
             failures = record.failures
             histogram = record.histogram
             history = record.history
+            historyCount = record.history.appended
             changes = record.changes
         }
     }
@@ -144,8 +146,10 @@ public struct CheckSnapshot: Sendable, Equatable {
     public var labels: [String: String] { storage.labels }
     /// Durations of all runs, when the check's policy has latency buckets.
     public var histogram: LatencyHistogram? { storage.histogram }
-    /// The last runs, oldest first (at most 100).
-    public var history: [HistoryEntry] { storage.history.elements }
+    /// The last runs up to this snapshot, oldest first: at most 100, fewer when the check has run
+    /// since and its oldest runs are no longer kept. Times are kept to the millisecond and
+    /// durations to 0.05 %.
+    public var history: [HistoryEntry] { storage.history.entries(through: storage.historyCount) }
     /// The last changes of the reported status, oldest first.
     public var changes: [StatusChange] { storage.changes.elements }
     /// Runs that did not start within the timeout, because the scheduler was saturated.
@@ -161,7 +165,7 @@ public struct CheckSnapshot: Sendable, Equatable {
                 && lhs.status == rhs.status && lhs.output == rhs.output && lhs.last == rhs.last
                 && lhs.lastSuccess == rhs.lastSuccess && lhs.expires == rhs.expires && lhs.created == rhs.created
                 && lhs.runs == rhs.runs && lhs.skipped == rhs.skipped && lhs.failures == rhs.failures
-                && lhs.histogram == rhs.histogram && lhs.storage.history == rhs.storage.history
+                && lhs.histogram == rhs.histogram && lhs.history == rhs.history
                 && lhs.storage.changes == rhs.storage.changes)
     }
 }
