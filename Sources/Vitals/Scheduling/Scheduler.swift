@@ -37,6 +37,7 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
         var deadlines = DueHeap<C.Instant, RunDeadline<C.Instant>>()
 
         /// The earliest deadline of a run still under way; forgets those of ended runs before it.
+        @_specialize(where C == ContinuousClock)
         mutating func earliestDeadline() -> C.Instant? {
             while let (due, deadline) = deadlines.first {
                 if deadline.isPending { return due }
@@ -140,17 +141,14 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
                     let (starts, inFlight) = self.takeDueJobs(now: now)
                     self.expireDeadlines(notAfter: now)
                     if !starts.isEmpty {
-                        self.store.recordRunsStarted(lateness: starts.map(\.lateness), inFlight: inFlight)
+                        // A closure, not `\.lateness`: in this generic function a key path is built at run time on every turn.
+                        self.store.recordRunsStarted(lateness: starts.map { $0.lateness }, inFlight: inFlight)
                     }
                     for start in starts {
                         group.addTask { await self.execute(start) }
                     }
                     self.progress.add(1, ordering: .relaxed)
-                    let (wake, saturated) = self.state.withLock { state in
-                        let due = state.heap.minimumDue
-                        let deadline = state.earliestDeadline()
-                        return (due.map { min($0, deadline ?? $0) } ?? deadline, !state.waiting.isEmpty)
-                    }
+                    let (wake, saturated) = self.nextWake()
                     // While runs wait for a slot, look again soon: a finishing run frees one.
                     let limit = now.advanced(by: saturated ? .milliseconds(10) : self.tick)
                     do {
@@ -297,9 +295,21 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
 
     // MARK: - Running
 
+    /// When the loop must look again (the next due check or run deadline), and whether runs wait
+    /// for a slot.
+    @_specialize(where C == ContinuousClock)
+    private func nextWake() -> (wake: C.Instant?, saturated: Bool) {
+        state.withLock { state in
+            let due = state.heap.minimumDue
+            let deadline = state.earliestDeadline()
+            return (due.map { min($0, deadline ?? $0) } ?? deadline, !state.waiting.isEmpty)
+        }
+    }
+
     /// Expires the deadlines that have passed: their runs' timeouts are recorded and the runs
     /// cancelled. A run that started later than it was handed over is looked at again at its own
     /// deadline.
+    @_specialize(where C == ContinuousClock)
     private func expireDeadlines(notAfter now: C.Instant) {
         let reached = state.withLock { state in
             var reached: [RunDeadline<C.Instant>] = []
