@@ -1,5 +1,7 @@
-// Linux process calls Swift cannot reach directly (variadic `syscall` and `prctl`).
+// Linux process calls Swift cannot reach directly (variadic `syscall` and `prctl`), and `epoll`,
+// which Glibc's module does not bring in.
 #pragma once
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/types.h>

@@ -49,6 +49,18 @@ public struct TCPProbe: HealthCheck {
         }
         let clock = ContinuousClock()
         let start = clock.now
+        if send == nil, regex == nil, let poller = ConnectPoller.shared,
+            let address = try await ConnectionRoute.target(host: host, port: port)
+        {
+            do {
+                try await poller.connect(to: address)
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                throw CheckFailure.network(error)
+            }
+            return .pass("connected in \(ProbeSupport.duration(start.duration(to: clock.now)))")
+        }
         return try await StreamConnection.with(host: host, port: port) { connection in
             let connectedMessage = "connected in \(ProbeSupport.duration(connection.connectTime))"
             if let send {

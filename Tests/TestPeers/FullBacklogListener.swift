@@ -1,0 +1,46 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A TCP port on 127.0.0.1 that listens with a backlog of one and never accepts, already holding one
+/// connection: the kernel drops further SYNs, so a new connection attempt stays in progress (it
+/// would take about two minutes of retries to time out).
+package struct FullBacklogListener: ~Copyable {
+    package let port: Int
+    private let listener: Int32
+    private let client: Int32
+
+    package init() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard listener >= 0 else { throw ReservedPortError() }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let listening = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                bind(listener, address, length) == 0 && getsockname(listener, address, &length) == 0
+                    && listen(listener, 0) == 0
+            }
+        }
+        let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let connected =
+            client >= 0
+            && withUnsafePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(client, $0, length) == 0 }
+            }
+        guard listening, connected else {
+            close(listener)
+            if client >= 0 { close(client) }
+            throw ReservedPortError()
+        }
+        self.listener = listener
+        self.client = client
+        self.port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    deinit {
+        close(client)
+        close(listener)
+    }
+}

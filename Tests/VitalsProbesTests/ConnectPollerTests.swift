@@ -1,0 +1,84 @@
+import NIOCore
+import TestPeers
+import Testing
+import Vitals
+import VitalsTesting
+
+@testable import VitalsProbes
+
+@Suite(.tags(.integration))
+struct ConnectPollerTests {
+    private func address(_ port: Int) throws -> SocketAddress {
+        try SocketAddress(ipAddress: "127.0.0.1", port: port)
+    }
+
+    @Test func manyConnectionsAtOnceEachCompleteOrAreRefused() async throws {
+        let poller = try #require(ConnectPoller())
+        let server = try await TCPTestServer.start(.silent)
+        defer { Task { try await server.stop() } }
+        let reserved = try ReservedPort()
+        let (open, closed) = (try address(server.port), try address(reserved.port))
+        let results = try await bounded {
+            await withTaskGroup(of: (Bool, Result<Void, any Error>).self) { group in
+                for index in 0..<200 {
+                    let target = index % 4 == 0 ? closed : open
+                    group.addTask { (index % 4 != 0, await Result { try await poller.connect(to: target) }) }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+        }
+        #expect(results.count == 200)
+        for (listening, result) in results {
+            if listening {
+                #expect(throws: Never.self) { try result.get() }
+            } else {
+                #expect(CheckFailure.network(result.failure ?? CancellationError()).reason == .refused)
+            }
+        }
+        #expect(poller.pendingCount == 0)
+    }
+
+    @Test func aConnectionThatNeverCompletesEndsWhenCancelledAndIsForgotten() async throws {
+        let poller = try #require(ConnectPoller())
+        let listener = try FullBacklogListener()
+        let target = try address(listener.port)
+        let attempt = Task { try await poller.connect(to: target) }
+        // Registered and waiting: the kernel drops its SYN, so only the cancellation can end it.
+        #expect(await eventually { poller.pendingCount == 1 })
+        attempt.cancel()
+        let result = try await bounded { await attempt.result }
+        #expect(throws: CancellationError.self) { try result.get() }
+        #expect(poller.pendingCount == 0)
+    }
+
+    @Test func anAttemptCancelledBeforeItStartsNeverWaits() async throws {
+        let poller = try #require(ConnectPoller())
+        let listener = try FullBacklogListener()
+        let target = try address(listener.port)
+        let result = try await bounded {
+            await Result {
+                withUnsafeCurrentTask { $0?.cancel() }
+                try await poller.connect(to: target)
+            }
+        }
+        #expect(throws: CancellationError.self) { try result.get() }
+        #expect(poller.pendingCount == 0)
+    }
+
+    @Test func aTCPCheckWithNothingToSendEndsAsCancelledWhenItsRunIsCutOff() async throws {
+        let listener = try FullBacklogListener()
+        let check = TCPProbe(host: "127.0.0.1", port: listener.port)
+        let run = Task { try await check.run() }
+        try await Task.sleep(for: .milliseconds(50))  // most likely in the poller by then; either way it must end
+        run.cancel()
+        let result = try await bounded { await run.result }
+        #expect(throws: CancellationError.self) { try result.get() }
+    }
+}
+
+extension Result where Failure == any Error {
+    fileprivate var failure: (any Error)? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
+}
