@@ -71,7 +71,7 @@ vitals_probe() {  # type -> median ms CPU per run; leaves the lateness histogram
     { echo "global: {interval: 1s, timeout: 500ms}"; echo "checks:"
       for i in $(seq 1 "$CHECKS"); do echo "  - {name: ${type}_$i, type: $type, $target}"; done; } > "$work/vitals.yml"
     taskset -c 0 "$VITALS_BIN" serve --config.file "$work/vitals.yml" --web.listen-address "127.0.0.1:$VITALS_PORT" \
-        --log.level error 2> "$work/vitals.log" & pids+=($!); local pid=$!
+        --log.level error > "$work/vitals.log" 2>&1 & pids+=($!); local pid=$!
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:$VITALS_PORT/health" > /dev/null && break; sleep 0.1; done
     sleep 3
     metrics | grep '^vitals_scheduler_lateness_seconds_bucket' > "$work/lateness.before"
@@ -91,10 +91,10 @@ vitals_probe() {  # type -> median ms CPU per run; leaves the lateness histogram
 blackbox_probe() {  # module target -> median ms CPU per probe
     local module=$1 target=$2 before after out probes results=()
     taskset -c 0 "$BLACKBOX" --config.file "$work/blackbox.yml" --web.listen-address "127.0.0.1:$BLACKBOX_PORT" \
-        2> "$work/blackbox.log" & pids+=($!); local pid=$!
+        > "$work/blackbox.log" 2>&1 & pids+=($!); local pid=$!
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:$BLACKBOX_PORT/metrics" > /dev/null && break; sleep 0.1; done
     local url="http://127.0.0.1:$BLACKBOX_PORT/probe?module=$module&target=$target"
-    curl -s "$url" | grep -q '^probe_success 1' || { echo "blackbox $module probe does not succeed" >&2; exit 1; }
+    curl -s "$url" | grep -q '^probe_success 1' || { echo "blackbox $module probe does not succeed" >&2; kill -TERM "$pid"; exit 1; }
     for _ in $(seq "$ROUNDS"); do
         before=$(ticks "$pid")
         out=$(taskset -c 1 wrk -t 1 -c 4 -d "${DURATION}s" "$url")
