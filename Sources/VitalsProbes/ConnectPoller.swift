@@ -24,8 +24,8 @@ final class ConnectPoller: Sendable {
 
     private struct State {
         var pending: [UInt64: Pending] = [:]
-        /// Attempts cancelled before they were registered.
-        var cancelled: Set<UInt64> = []
+        /// Attempts not registered yet, and whether they were cancelled meanwhile.
+        var announced: [UInt64: Bool] = [:]
         var nextID: UInt64 = 0
         var started = false
     }
@@ -35,7 +35,7 @@ final class ConnectPoller: Sendable {
     private let thread = NIOThreadPool(numberOfThreads: 1)
 
     /// Attempts under way; tests read it.
-    var pendingCount: Int { state.withLock { $0.pending.count + $0.cancelled.count } }
+    var pendingCount: Int { state.withLock { $0.pending.count + $0.announced.count } }
 
     /// A poller of its own; the daemon and the probes use ``shared``, tests make their own.
     init?() {
@@ -67,6 +67,7 @@ final class ConnectPoller: Sendable {
         }
         let id = state.withLock { state in
             state.nextID &+= 1
+            state.announced[state.nextID] = false
             return state.nextID
         }
         try await withTaskCancellationHandler {
@@ -82,7 +83,7 @@ final class ConnectPoller: Sendable {
         // The descriptor is added to epoll and closed only under the lock, so a cancellation can
         // never close it between the two and leave a reused number registered.
         let (startThread, failure) = state.withLock { state -> (Bool, (any Error)?) in
-            if state.cancelled.remove(id) != nil {
+            if state.announced.removeValue(forKey: id) == true {
                 close(pending.descriptor)
                 return (false, CancellationError())
             }
@@ -111,7 +112,8 @@ final class ConnectPoller: Sendable {
     private func cancel(_ id: UInt64) {
         let pending = state.withLock { state -> Pending? in
             guard let pending = state.pending.removeValue(forKey: id) else {
-                state.cancelled.insert(id)
+                // Not registered yet: `register` gives up. Already completed: nothing to do.
+                if state.announced[id] != nil { state.announced[id] = true }
                 return nil
             }
             close(pending.descriptor)
