@@ -45,16 +45,15 @@ final class DeflatedMetrics: Sendable {
     /// The document for `snapshot` in `format`; `nil` if zlib failed. Requests for one format wait
     /// for one build rather than each building the same document.
     func document(_ snapshot: Snapshot, build: BuildInfo, format: MetricsFormat) -> Document? {
-        let (cache, other) = format == .openMetrics ? (openMetrics, prometheusText) : (prometheusText, openMetrics)
         var built: Int?
-        let document = cache.state.withLock { state -> Document? in
+        let document = cache(format).state.withLock { state -> Document? in
             if let document = state.document, document.version >= snapshot.version { return document }
-            built = builds.add(1, ordering: .relaxed).newValue
-            state.built = built ?? 0
+            state.built = builds.add(1, ordering: .relaxed).newValue
+            built = state.built
             return Self.build(&state, snapshot, build: build, format: format)
         }
         if let built {
-            other.state.withLock { state in
+            cache(format == .openMetrics ? .prometheusText : .openMetrics).state.withLock { state in
                 if state.document != nil, built - state.built > Self.unusedFormatBuilds { state = State() }
             }
         }
@@ -63,7 +62,11 @@ final class DeflatedMetrics: Sendable {
 
     /// Whether `format`'s document and series are cached; tests use it.
     func isCached(_ format: MetricsFormat) -> Bool {
-        (format == .openMetrics ? openMetrics : prometheusText).state.withLock { $0.document != nil }
+        cache(format).state.withLock { $0.document != nil }
+    }
+
+    private func cache(_ format: MetricsFormat) -> Cache {
+        format == .openMetrics ? openMetrics : prometheusText
     }
 
     private static func build(

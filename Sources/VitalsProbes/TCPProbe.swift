@@ -54,9 +54,8 @@ public struct TCPProbe: HealthCheck {
         {
             do {
                 try await poller.connect(to: address)
-            } catch is CancellationError {
-                throw CancellationError()
             } catch {
+                if error is CancellationError { throw error }
                 throw CheckFailure.network(error)
             }
             return .pass("connected in \(ProbeSupport.duration(start.duration(to: clock.now)))")

@@ -11,25 +11,15 @@ package struct FullBacklogListener: ~Copyable {
     private let client: Int32
 
     package init() throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard listener >= 0 else { throw ReservedPortError() }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let listening = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
-                bind(listener, address, length) == 0 && getsockname(listener, address, &length) == 0
-                    && listen(listener, 0) == 0
-            }
-        }
+        var (listener, address) = try bindLoopbackSocket()
+        let length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         let connected =
-            client >= 0
+            listen(listener, 0) == 0 && client >= 0
             && withUnsafePointer(to: &address) { pointer in
                 pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(client, $0, length) == 0 }
             }
-        guard listening, connected else {
+        guard connected else {
             close(listener)
             if client >= 0 { close(client) }
             throw ReservedPortError()

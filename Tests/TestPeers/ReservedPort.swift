@@ -9,22 +9,7 @@ package struct ReservedPort: ~Copyable {
     private let descriptor: Int32
 
     package init() throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { throw ReservedPortError() }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
-                bind(descriptor, address, length) == 0 && getsockname(descriptor, address, &length) == 0
-            }
-        }
-        guard bound else {
-            close(descriptor)
-            throw ReservedPortError()
-        }
+        let (descriptor, address) = try bindLoopbackSocket()
         self.descriptor = descriptor
         self.port = Int(UInt16(bigEndian: address.sin_port))
     }
@@ -35,3 +20,24 @@ package struct ReservedPort: ~Copyable {
 }
 
 package struct ReservedPortError: Error {}
+
+/// A TCP socket bound to 127.0.0.1 on a port the kernel picks, and its address.
+func bindLoopbackSocket() throws -> (descriptor: Int32, address: sockaddr_in) {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    guard descriptor >= 0 else { throw ReservedPortError() }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+            bind(descriptor, address, length) == 0 && getsockname(descriptor, address, &length) == 0
+        }
+    }
+    guard bound else {
+        close(descriptor)
+        throw ReservedPortError()
+    }
+    return (descriptor, address)
+}

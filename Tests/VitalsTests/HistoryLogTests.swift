@@ -9,6 +9,14 @@ import VitalsTesting
         store.record(CheckResult(outcome: outcome, finished: time, duration: 0.01), for: slot, expires: nil)
     }
 
+    private func oneCheck() throws -> (ResultStore, CheckSlot) {
+        let store = ResultStore(wallClock: WallClock { 1_000 })
+        let slot = try #require(
+            store.replace(with: [CheckDefinition(name: "c", type: "t", check: FixedCheck(.pass("")))]).first
+        )
+        return (store, slot)
+    }
+
     private func history(_ store: ResultStore) -> [HistoryEntry] {
         store.snapshot().checks.first?.history ?? []
     }
@@ -46,10 +54,7 @@ import VitalsTesting
     }
 
     @Test func aSnapshotReadsTheRunsItSawAndNotLaterOnes() throws {
-        let store = ResultStore(wallClock: WallClock { 1_000 })
-        let slot = try #require(
-            store.replace(with: [CheckDefinition(name: "c", type: "t", check: FixedCheck(.pass("")))]).first
-        )
+        let (store, slot) = try oneCheck()
         for time in 1...3 { run(store, slot, at: Double(time)) }
         let before = store.snapshot()
         run(store, slot, at: 4, .fail)
@@ -60,10 +65,7 @@ import VitalsTesting
     }
 
     @Test func keepsTheLastHundredRunsAndAnOlderSnapshotLosesOnlyWhatWasOverwritten() throws {
-        let store = ResultStore(wallClock: WallClock { 1_000 })
-        let slot = try #require(
-            store.replace(with: [CheckDefinition(name: "c", type: "t", check: FixedCheck(.pass("")))]).first
-        )
+        let (store, slot) = try oneCheck()
         for time in 1...100 { run(store, slot, at: Double(time)) }
         let before = store.snapshot()
         for time in 101...110 { run(store, slot, at: Double(time)) }
