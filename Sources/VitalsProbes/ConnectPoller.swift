@@ -22,10 +22,17 @@ final class ConnectPoller: Sendable {
         let continuation: CheckedContinuation<Void, any Error>
     }
 
+    /// An attempt between its `connect` and its registration as pending.
+    private enum Announced {
+        case waiting
+        case cancelled
+        /// The loop saw its event before the registration: the registration completes it.
+        case completed
+    }
+
     private struct State {
         var pending: [UInt64: Pending] = [:]
-        /// Attempts not registered yet, and whether they were cancelled meanwhile.
-        var announced: [UInt64: Bool] = [:]
+        var announced: [UInt64: Announced] = [:]
         var nextID: UInt64 = 0
         var started = false
     }
@@ -65,9 +72,17 @@ final class ConnectPoller: Sendable {
             close(descriptor)
             throw IOError(errnoCode: code, reason: "connect")
         }
+        // On loopback the handshake has usually finished inside `connect` (the kernel delivers the
+        // SYN and its answer before returning): one look now spares the registration and two
+        // thread switches. A remote peer pays one `poll` that finds nothing.
+        var ready = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+        if poll(&ready, 1, 0) == 1 {
+            try Self.finish(descriptor)
+            return
+        }
         let id = state.withLock { state in
             state.nextID &+= 1
-            state.announced[state.nextID] = false
+            state.announced[state.nextID] = .waiting
             return state.nextID
         }
         try await withTaskCancellationHandler {
@@ -79,33 +94,31 @@ final class ConnectPoller: Sendable {
         }
     }
 
+    // The descriptor belongs to whoever holds its attempt: `register` until the attempt is pending,
+    // then whichever of the loop and `cancel` removes it from `pending` (under the lock). Only the
+    // owner adds it to epoll or closes it, so no system call runs under the lock (on a daemon pinned
+    // to one CPU, a thread preempted in a system call while holding it left the others spinning) and
+    // a reused descriptor number is never mistaken for an old attempt (events carry the id).
     private func register(_ id: UInt64, _ pending: Pending) {
-        // The descriptor is added to epoll and closed only under the lock, so a cancellation can
-        // never close it between the two and leave a reused number registered.
-        let (startThread, failure) = state.withLock { state -> (Bool, (any Error)?) in
-            if state.announced.removeValue(forKey: id) == true {
-                close(pending.descriptor)
-                return (false, CancellationError())
-            }
-            var event = epoll_event()
-            event.events = EPOLLOUT.rawValue | EPOLLONESHOT.rawValue
-            event.data.u64 = id
-            guard epoll_ctl(epoll, EPOLL_CTL_ADD, pending.descriptor, &event) == 0 else {
-                let error = IOError(errnoCode: errno, reason: "epoll_ctl")
-                close(pending.descriptor)
-                return (false, error)
-            }
-            state.pending[id] = pending
+        var event = epoll_event()
+        event.events = EPOLLOUT.rawValue | EPOLLONESHOT.rawValue
+        event.data.u64 = id
+        let added = epoll_ctl(epoll, EPOLL_CTL_ADD, pending.descriptor, &event) == 0 ? 0 : errno
+        let (announced, startThread) = state.withLock { state -> (Announced?, Bool) in
+            let announced = state.announced.removeValue(forKey: id)
+            if added == 0, announced == .waiting { state.pending[id] = pending }
             defer { state.started = true }
-            return (!state.started, nil)
-        }
-        if let failure {
-            pending.continuation.resume(throwing: failure)
-            return
+            return (announced, !state.started)
         }
         if startThread {
             thread.start()
             thread.submit { [self] _ in loop() }
+        }
+        switch (added, announced) {
+        case (0, .waiting): return
+        case (0, .completed): complete(pending)
+        case (0, _): fail(pending, CancellationError())
+        default: fail(pending, IOError(errnoCode: added, reason: "epoll_ctl"))
         }
     }
 
@@ -113,38 +126,61 @@ final class ConnectPoller: Sendable {
         let pending = state.withLock { state -> Pending? in
             guard let pending = state.pending.removeValue(forKey: id) else {
                 // Not registered yet: `register` gives up. Already completed: nothing to do.
-                if state.announced[id] != nil { state.announced[id] = true }
+                if state.announced[id] == .waiting { state.announced[id] = .cancelled }
                 return nil
             }
-            close(pending.descriptor)
             return pending
         }
-        pending?.continuation.resume(throwing: CancellationError())
+        if let pending { fail(pending, CancellationError()) }
+    }
+
+    private func fail(_ pending: Pending, _ error: any Error) {
+        close(pending.descriptor)
+        pending.continuation.resume(throwing: error)
+    }
+
+    private func complete(_ pending: Pending) {
+        do {
+            try Self.finish(pending.descriptor)
+            pending.continuation.resume()
+        } catch {
+            pending.continuation.resume(throwing: error)
+        }
+    }
+
+    /// Closes the descriptor of a finished attempt; throws its connection's error.
+    private static func finish(_ descriptor: Int32) throws {
+        var error: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        if getsockopt(descriptor, SOL_SOCKET, SO_ERROR, &error, &length) != 0 { error = errno }
+        close(descriptor)
+        if error != 0 { throw IOError(errnoCode: error, reason: "connect") }
     }
 
     private func loop() {
         var events = [epoll_event](repeating: epoll_event(), count: 64)
+        var ready: [Pending] = []
+        ready.reserveCapacity(events.count)
         while true {
             let count = epoll_wait(epoll, &events, Int32(events.count), -1)
             if count < 0 {
                 if errno == EINTR { continue }
                 return
             }
-            for event in events.prefix(Int(count)) {
-                // An attempt that was cancelled meanwhile is no longer pending: its event is stale.
-                guard let pending = state.withLock({ $0.pending.removeValue(forKey: event.data.u64) }) else {
-                    continue
-                }
-                var error: Int32 = 0
-                var length = socklen_t(MemoryLayout<Int32>.size)
-                if getsockopt(pending.descriptor, SOL_SOCKET, SO_ERROR, &error, &length) != 0 { error = errno }
-                close(pending.descriptor)
-                if error == 0 {
-                    pending.continuation.resume()
-                } else {
-                    pending.continuation.resume(throwing: IOError(errnoCode: error, reason: "connect"))
+            // One lock for the whole batch. An attempt cancelled meanwhile is in neither table: its
+            // event is stale.
+            state.withLock { state in
+                for event in events.prefix(Int(count)) {
+                    let id = event.data.u64
+                    if let pending = state.pending.removeValue(forKey: id) {
+                        ready.append(pending)
+                    } else if state.announced[id] == .waiting {
+                        state.announced[id] = .completed
+                    }
                 }
             }
+            for pending in ready { complete(pending) }
+            ready.removeAll(keepingCapacity: true)
         }
     }
 }
