@@ -139,6 +139,35 @@ enum HTTPExchange {
         let address = try await ConnectionRoute.candidates(for: host, port: port, threadPool: threadPool)[0]
         timings.resolve = resolving.duration(to: clock.now)
         let target = address.ipAddress ?? host
+        if !secure, address.ipAddress != nil, let poller = SocketPoller.shared {
+            let connecting = clock.now
+            let connection: PolledConnection
+            do {
+                connection = try await PolledConnection(to: address, poller: poller)
+            } catch {
+                if error is CancellationError { throw error }
+                throw CheckFailure.network(error)
+            }
+            timings.connect = connecting.duration(to: clock.now)
+            do {
+                var reader = StreamReader(connection)
+                return try await converse(
+                    request,
+                    host: host,
+                    port: port,
+                    secure: false,
+                    bodyLimit: bodyLimit,
+                    timings: timings,
+                    reader: &reader,
+                    send: connection.send
+                )
+            } catch let error as CheckFailure {
+                throw error
+            } catch {
+                try Task.checkCancellation()
+                throw CheckFailure.network(error)
+            }
+        }
         return try await StreamConnection.with(
             host: target,
             port: port,
@@ -149,32 +178,61 @@ enum HTTPExchange {
             timings.tls = connection.handshakeTime
             // Asked now: once the server has closed the connection, the TLS handler is gone.
             let version = secure ? await connection.tlsVersion() : nil
-            let sent = clock.now
-            try await connection.send(request.encoded(host: host, port: port, tls: secure))
             var reader = StreamReader(connection.received)
-            var (status, headers) = try await readHead(&reader)
-            let firstByte = clock.now
-            timings.firstByte = sent.duration(to: firstByte)
-            while (100..<200).contains(status) {
-                (status, headers) = try await readHead(&reader)
-            }
-            let body = try await readBody(
-                &reader,
-                status: status,
-                headers: headers,
-                method: request.method,
-                limit: bodyLimit
-            )
-            timings.transfer = firstByte.duration(to: clock.now)
-            return Response(
-                status: status,
-                headers: headers,
-                body: body,
+            return try await converse(
+                request,
+                host: host,
+                port: port,
+                secure: secure,
+                bodyLimit: bodyLimit,
                 timings: timings,
                 tlsVersion: version,
-                peerCertificate: connection.peerCertificate
+                peerCertificate: connection.peerCertificate,
+                reader: &reader,
+                send: { try await connection.send($0) }
             )
         }
+    }
+
+    /// Sends `request` over a connection made and reads the response from `reader`.
+    private static func converse(
+        _ request: Request,
+        host: String,
+        port: Int,
+        secure: Bool,
+        bodyLimit: Int,
+        timings: Timings,
+        tlsVersion: TLSVersion? = nil,
+        peerCertificate: NIOSSLCertificate? = nil,
+        reader: inout StreamReader,
+        send: ([UInt8]) async throws -> Void
+    ) async throws -> Response {
+        let clock = ContinuousClock()
+        var timings = timings
+        let sent = clock.now
+        try await send(request.encoded(host: host, port: port, tls: secure))
+        var (status, headers) = try await readHead(&reader)
+        let firstByte = clock.now
+        timings.firstByte = sent.duration(to: firstByte)
+        while (100..<200).contains(status) {
+            (status, headers) = try await readHead(&reader)
+        }
+        let body = try await readBody(
+            &reader,
+            status: status,
+            headers: headers,
+            method: request.method,
+            limit: bodyLimit
+        )
+        timings.transfer = firstByte.duration(to: clock.now)
+        return Response(
+            status: status,
+            headers: headers,
+            body: body,
+            timings: timings,
+            tlsVersion: tlsVersion,
+            peerCertificate: peerCertificate
+        )
     }
 
     /// The status line and headers of the next response.

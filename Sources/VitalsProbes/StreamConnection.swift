@@ -146,12 +146,22 @@ struct StreamConnection: Sendable {
 /// Reads what a server sends, across a whole conversation: line by line or a counted number of
 /// bytes. Lines longer than `limit` fail as `body`: the peer is not speaking the protocol.
 struct StreamReader {
-    private var iterator: AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator
+    private enum Source {
+        case stream(AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator)
+        case polled(PolledConnection)
+    }
+
+    private var source: Source
     private var buffer: [UInt8] = []
     private let limit: Int
 
     init(_ received: AsyncThrowingStream<ByteBuffer, any Error>, limit: Int = 16 * 1024) {
-        iterator = received.makeAsyncIterator()
+        source = .stream(received.makeAsyncIterator())
+        self.limit = limit
+    }
+
+    init(_ connection: PolledConnection, limit: Int = 16 * 1024) {
+        source = .polled(connection)
         self.limit = limit
     }
 
@@ -187,12 +197,19 @@ struct StreamReader {
     }
 
     private mutating func more() async throws -> Bool {
-        guard let chunk = try await iterator.next() else {
-            try Task.checkCancellation()
-            return false
+        switch source {
+        case .stream(var iterator):
+            let chunk = try await iterator.next()
+            source = .stream(iterator)
+            guard let chunk else {
+                try Task.checkCancellation()
+                return false
+            }
+            buffer += chunk.readableBytesView
+            return true
+        case .polled(let connection):
+            return try await connection.receive(into: &buffer)
         }
-        buffer += chunk.readableBytesView
-        return true
     }
 }
 

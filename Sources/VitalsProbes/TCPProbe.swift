@@ -49,7 +49,7 @@ public struct TCPProbe: HealthCheck {
         }
         let clock = ContinuousClock()
         let start = clock.now
-        if send == nil, regex == nil, let poller = ConnectPoller.shared,
+        if send == nil, regex == nil, let poller = SocketPoller.shared,
             let address = try await ConnectionRoute.target(host: host, port: port)
         {
             do {

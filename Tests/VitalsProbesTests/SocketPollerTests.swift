@@ -7,13 +7,13 @@ import VitalsTesting
 @testable import VitalsProbes
 
 @Suite(.tags(.integration))
-struct ConnectPollerTests {
+struct SocketPollerTests {
     private func address(_ port: Int) throws -> SocketAddress {
         try SocketAddress(ipAddress: "127.0.0.1", port: port)
     }
 
     @Test func manyConnectionsAtOnceEachCompleteOrAreRefused() async throws {
-        let poller = try #require(ConnectPoller())
+        let poller = try #require(SocketPoller())
         let server = try await TCPTestServer.start(.silent)
         defer { Task { try await server.stop() } }
         let reserved = try ReservedPort()
@@ -39,7 +39,7 @@ struct ConnectPollerTests {
     }
 
     @Test func aConnectionThatNeverCompletesEndsWhenCancelledAndIsForgotten() async throws {
-        let poller = try #require(ConnectPoller())
+        let poller = try #require(SocketPoller())
         let listener = try FullBacklogListener()
         let target = try address(listener.port)
         let attempt = Task { try await poller.connect(to: target) }
@@ -52,7 +52,7 @@ struct ConnectPollerTests {
     }
 
     @Test func anAttemptCancelledBeforeItStartsNeverWaits() async throws {
-        let poller = try #require(ConnectPoller())
+        let poller = try #require(SocketPoller())
         let listener = try FullBacklogListener()
         let target = try address(listener.port)
         let result = try await bounded {
@@ -62,6 +62,51 @@ struct ConnectPollerTests {
             }
         }
         #expect(throws: CancellationError.self) { try result.get() }
+        #expect(poller.pendingCount == 0)
+    }
+
+    @Test func aConnectionWaitingForAReplyThatNeverComesEndsWhenCancelledAndIsForgotten() async throws {
+        let poller = try #require(SocketPoller())
+        let listener = try IdleListener()
+        let connection = try await bounded { try await PolledConnection(to: try address(listener.port), poller: poller) }
+        let reading = Task {
+            var buffer: [UInt8] = []
+            return try await connection.receive(into: &buffer)
+        }
+        #expect(await eventually { poller.pendingCount == 1 })
+        reading.cancel()
+        let result = try await bounded { await reading.result }
+        #expect(throws: CancellationError.self) { try result.get() }
+        #expect(poller.pendingCount == 0)
+    }
+
+    @Test func aSendToAPeerThatNeverReadsWaitsForRoomAndEndsWhenCancelled() async throws {
+        let poller = try #require(SocketPoller())
+        let listener = try IdleListener()
+        let connection = try await bounded { try await PolledConnection(to: try address(listener.port), poller: poller) }
+        // Far more than loopback's send and receive buffers hold, so the socket reports it is full.
+        let sending = Task { try await connection.send([UInt8](repeating: 0x78, count: 64 << 20)) }
+        #expect(await eventually { poller.pendingCount == 1 })
+        sending.cancel()
+        let result = try await bounded { await sending.result }
+        #expect(throws: CancellationError.self) { try result.get() }
+        #expect(poller.pendingCount == 0)
+    }
+
+    @Test func readsAReplyLargerThanOneReadUntilThePeerCloses() async throws {
+        let poller = try #require(SocketPoller())
+        let reply = String(repeating: "0123456789", count: 100_000)
+        let server = try await TCPTestServer.start(.banner(reply, thenClose: true))
+        defer { Task { try await server.stop() } }
+        let connection = try await bounded { try await PolledConnection(to: try address(server.port), poller: poller) }
+        let (received, reads) = try await bounded {
+            var buffer: [UInt8] = []
+            var reads = 0
+            while try await connection.receive(into: &buffer) { reads += 1 }
+            return (buffer, reads)
+        }
+        #expect(received == Array(reply.utf8))
+        #expect(reads > 1)
         #expect(poller.pendingCount == 0)
     }
 
