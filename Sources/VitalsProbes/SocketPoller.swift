@@ -204,7 +204,12 @@ final class PolledConnection: Sendable {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes.withUnsafeBytes { buffer in
-                Glibc.send(descriptor, buffer.baseAddress.map { $0 + offset }, buffer.count - offset, Int32(MSG_NOSIGNAL))
+                Glibc.send(
+                    descriptor,
+                    buffer.baseAddress.map { $0 + offset },
+                    buffer.count - offset,
+                    Int32(MSG_NOSIGNAL)
+                )
             }
             if sent >= 0 {
                 offset += sent

@@ -68,7 +68,9 @@ struct SocketPollerTests {
     @Test func aConnectionWaitingForAReplyThatNeverComesEndsWhenCancelledAndIsForgotten() async throws {
         let poller = try #require(SocketPoller())
         let listener = try IdleListener()
-        let connection = try await bounded { try await PolledConnection(to: try address(listener.port), poller: poller) }
+        let connection = try await bounded {
+            try await PolledConnection(to: try address(listener.port), poller: poller)
+        }
         let reading = Task {
             var buffer: [UInt8] = []
             return try await connection.receive(into: &buffer)
@@ -83,7 +85,9 @@ struct SocketPollerTests {
     @Test func aSendToAPeerThatNeverReadsWaitsForRoomAndEndsWhenCancelled() async throws {
         let poller = try #require(SocketPoller())
         let listener = try IdleListener()
-        let connection = try await bounded { try await PolledConnection(to: try address(listener.port), poller: poller) }
+        let connection = try await bounded {
+            try await PolledConnection(to: try address(listener.port), poller: poller)
+        }
         // Far more than loopback's send and receive buffers hold, so the socket reports it is full.
         let sending = Task { try await connection.send([UInt8](repeating: 0x78, count: 64 << 20)) }
         #expect(await eventually { poller.pendingCount == 1 })
