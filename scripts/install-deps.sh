@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what `make run` (and, with --test, `make test`) needs and is missing.
 #
-#   scripts/install-deps.sh          libsystemd-dev, pkg-config, zlib1g-dev
+#   scripts/install-deps.sh          libsystemd-dev, pkg-config, zlib1g-dev, libdeflate-dev
 #   scripts/install-deps.sh --deb    also lintian and binutils, for `make deb`
 #   scripts/install-deps.sh --test   also what --deb installs, prometheus (promtool + server), python3-venv, curl,
 #                                    postgresql, redis-server, memcached, dnsmasq-base, openssl, iproute2, and a .venv/ with
@@ -69,6 +69,7 @@ deb_installed libsystemd-dev || missing+=(libsystemd-dev)
 # pkg-config is also provided by pkgconf on newer systems: the command is what SwiftPM needs.
 deb_installed pkg-config || have_commands pkg-config || missing+=(pkg-config)
 deb_installed zlib1g-dev || missing+=(zlib1g-dev)
+deb_installed libdeflate-dev || missing+=(libdeflate-dev)
 if $with_deb || $with_test; then
     # make deb: dpkg-deb is essential; lintian checks the package, binutils strips the binary.
     deb_installed lintian || missing+=(lintian)

@@ -3,9 +3,8 @@ import Hummingbird
 import NIOCore
 import Vitals
 
-/// Answers `/metrics`: negotiates the format; with gzip (what Prometheus asks for) serves the
-/// checks' part from per-family deflated segments kept between scrapes and splices the live process
-/// tail on. Without gzip it renders the document on demand from the checks' cached series: nothing
+/// Answers `/metrics`: negotiates the format; with gzip (what Prometheus asks for) serves a document
+/// whose families that did not change are deflated segments kept between scrapes (`DeflatedMetrics`). Without gzip it renders the document on demand from the checks' cached series: nothing
 /// uncompressed is kept for a format nobody scrapes.
 struct MetricsResponder: Sendable {
     let deflated = DeflatedMetrics()
@@ -50,14 +49,10 @@ struct MetricsResponder: Sendable {
         let build = source.endpointOptions.build
         let tail = tail.tail(format)
         var headers: HTTPFields = [.contentType: format.contentType, .vary: "Accept, Accept-Encoding"]
-        if gzip, let tailSegment = tail.segment,
-            let document = deflated.document(snapshot, build: build, format: format)
-        {
+        if gzip, let document = deflated.document(snapshot, build: build, format: format, process: tail) {
             headers[.contentEncoding] = "gzip"
             let buffers =
-                [ByteBuffer(bytes: Gzip.header)] + document.segments + [
-                    tailSegment.deflated, ByteBuffer(bytes: Gzip.trailer(Gzip.combine(document.whole, tailSegment))),
-                ]
+                [ByteBuffer(bytes: Gzip.header)] + document.segments + [ByteBuffer(bytes: Gzip.trailer(document.whole))]
             return Reply(status: .ok, headers: headers, buffers: buffers)
         }
         let checks = MetricsRenderer.renderChecks(snapshot, build: build, format: format)

@@ -2,14 +2,14 @@ import NIOCore
 import Synchronization
 import Vitals
 
-/// The live `process_*` tail of `/metrics` (and its closing `# EOF`) per format, plain and as a final
-/// deflate segment, rendered at most once a second: reading `/proc`, rendering and deflating on every
-/// scrape would cost more than serving the cached checks.
+/// The live `process_*` tail of `/metrics` (and its closing `# EOF`) per format, rendered at most once
+/// a second: reading `/proc` and rendering on every scrape would cost more than serving the cached
+/// checks.
 final class ProcessTail: Sendable {
     struct Tail: Sendable {
         var plain: ByteBuffer
-        /// The final deflate segment; `nil` if zlib failed.
-        var segment: Gzip.Segment?
+        /// When it was rendered: a cached document with an older tail is out of date.
+        var taken: ContinuousClock.Instant
     }
 
     private let tails = Mutex<(taken: ContinuousClock.Instant, tails: [MetricsFormat: Tail])?>(nil)
@@ -22,7 +22,7 @@ final class ProcessTail: Sendable {
             var current = fresh ?? (taken: now, tails: [:])
             if let tail = current.tails[format] { return tail }
             let bytes = MetricsRenderer.renderProcess(ProcessMetrics.current(), format: format)
-            let tail = Tail(plain: ByteBuffer(bytes: bytes), segment: Gzip.segment(bytes, final: true))
+            let tail = Tail(plain: ByteBuffer(bytes: bytes), taken: current.taken)
             current.tails[format] = tail
             cache = current
             return tail

@@ -8,13 +8,16 @@ import VitalsTesting
 
 @testable import VitalsHTTP
 
-/// The gzip body `/metrics` sends for `document`, closed by an empty final segment instead of the
-/// live process tail.
-private func gzipBody(_ document: DeflatedMetrics.Document) -> [UInt8]? {
-    guard let end = Gzip.segment([], final: true) else { return nil }
+/// The gzip body `/metrics` sends for `document`.
+private func gzipBody(_ document: DeflatedMetrics.Document) -> [UInt8] {
     var body = Gzip.header
-    for segment in document.segments + [end.deflated] { body += Array(segment.readableBytesView) }
-    return body + Gzip.trailer(Gzip.combine(document.whole, end))
+    for segment in document.segments { body += Array(segment.readableBytesView) }
+    return body + Gzip.trailer(document.whole)
+}
+
+/// A process tail of `text`, rendered at `taken`.
+private func processTail(_ text: String, taken: ContinuousClock.Instant) -> ProcessTail.Tail {
+    ProcessTail.Tail(plain: ByteBuffer(string: text), taken: taken)
 }
 
 /// Where a buffer's bytes live: equal for a segment served from the cache, different for a new one.
@@ -64,22 +67,25 @@ private func address(_ buffer: ByteBuffer) -> UInt? {
         return CheckResult(outcome: outcome, finished: finished, duration: duration)
     }
 
-    /// After any sequence of changes the per-family cached document, inflated, equals a full render in
-    /// which every check is rendered afresh — in both formats.
-    @Test(arguments: [1, 2, 3, 4] as [UInt64])
-    func theCachedDocumentEqualsAFullRenderAfterAnyChanges(seed: UInt64) async throws {
-        let mismatches = await inBackground { self.mismatches(seed: seed, steps: 40) }
+    /// After any sequence of changes the cached document, inflated, equals a full render in which
+    /// every check is rendered afresh, followed by the process tail — in both formats, with one
+    /// segment for the whole document and with a segment per family.
+    @Test(arguments: [1, 2, 3, 4] as [UInt64], [1, 300])
+    func theCachedDocumentEqualsAFullRenderAfterAnyChanges(seed: UInt64, segmentedFrom: Int) async throws {
+        let mismatches = await inBackground { self.mismatches(seed: seed, steps: 40, segmentedFrom: segmentedFrom) }
         #expect(mismatches.isEmpty, "seed \(seed): \(mismatches.prefix(3))")
     }
 
     /// Applies `steps` random changes and returns a description of every step whose documents differ.
-    private func mismatches(seed: UInt64, steps: Int) -> [String] {
+    private func mismatches(seed: UInt64, steps: Int, segmentedFrom: Int) -> [String] {
         var random = SplitMix64(seed: seed)
         let store = ResultStore(wallClock: WallClock { 1_700_000_000 })
         var names = Array(0..<Int.random(in: 1...40, using: &random))
         store.replace(with: definitions(names, using: &random))
-        let deflated = DeflatedMetrics()
+        let deflated = DeflatedMetrics(segmentedFrom: segmentedFrom)
         var time = 1_700_000_000.0
+        let start = ContinuousClock.now
+        var process = processTail("process_tail 0\n# EOF\n", taken: start)
         var found: [String] = []
         for step in 0..<steps {
             let slots = store.slots
@@ -93,6 +99,9 @@ private func address(_ buffer: ByteBuffer) -> UInt? {
                 if let slot = slots.randomElement(using: &random) { store.recordSkipped(slot) }
             case 2:
                 store.recordReload(successful: Bool.random(using: &random))
+            case 3:
+                // A newer process tail, the checks as they were.
+                process = processTail("process_tail \(step)\n# EOF\n", taken: start.advanced(by: .seconds(step)))
             default:
                 for _ in 0..<Int.random(in: 0...5, using: &random) {
                     guard let slot = slots.randomElement(using: &random) else { break }
@@ -102,9 +111,10 @@ private func address(_ buffer: ByteBuffer) -> UInt? {
             }
             let snapshot = store.snapshot()
             for format in [MetricsFormat.openMetrics, .prometheusText] {
-                let expected = MetricsRenderer.renderChecksWithoutCache(snapshot, build: build, format: format)
-                guard let document = deflated.document(snapshot, build: build, format: format),
-                    let inflated = gzipBody(document).flatMap(gunzip)
+                let checks = MetricsRenderer.renderChecksWithoutCache(snapshot, build: build, format: format)
+                let expected = checks + Array(process.plain.readableBytesView)
+                guard let document = deflated.document(snapshot, build: build, format: format, process: process),
+                    let inflated = gunzip(gzipBody(document))
                 else {
                     found.append("step \(step) \(format): no valid gzip document")
                     continue
@@ -112,7 +122,7 @@ private func address(_ buffer: ByteBuffer) -> UInt? {
                 if inflated != expected {
                     found.append("step \(step) \(format): \(String(decoding: inflated, as: UTF8.self))")
                 }
-                if MetricsRenderer.renderChecks(snapshot, build: build, format: format) != expected {
+                if MetricsRenderer.renderChecks(snapshot, build: build, format: format) != checks {
                     found.append("step \(step) \(format): the plain render differs")
                 }
             }
@@ -120,7 +130,7 @@ private func address(_ buffer: ByteBuffer) -> UInt? {
         return found
     }
 
-    @Test func anUnchangedSnapshotReusesTheDocumentAndOneRunRedeflatesOnlyWhatChanged() async throws {
+    @Test func anUnchangedSnapshotReusesTheDocumentAndARunRedeflatesOnlyFromTheFirstFamilyThatChanged() async throws {
         // Enough checks (300 or more) that every family gets a segment of its own.
         var random = SplitMix64(seed: 42)
         let store = ResultStore(wallClock: WallClock { 1_700_000_000 })
@@ -133,20 +143,61 @@ private func address(_ buffer: ByteBuffer) -> UInt? {
             store.record(CheckResult(outcome: .pass("ok"), finished: 1, duration: 0.5), for: slot, expires: nil)
         }
         let deflated = DeflatedMetrics()
-        let first = try #require(deflated.document(store.snapshot(), build: build, format: .openMetrics))
-        let again = try #require(deflated.document(store.snapshot(), build: build, format: .openMetrics))
+        let process = processTail("# EOF\n", taken: .now)
+        let document = {
+            deflated.document(store.snapshot(), build: self.build, format: .openMetrics, process: process)
+        }
+        let first = try #require(document())
+        let again = try #require(document())
         #expect(deflated.buildCount == 1)
         #expect(again.segments.map(address) == first.segments.map(address))
 
-        // One more passing run moves its duration, timestamps and run count only.
+        // Passing runs move durations, timestamps and run counts only: the families before those,
+        // deflated once, are served again; the rest is the final segment.
         let slot = try #require(store.slots.first)
         store.record(CheckResult(outcome: .pass("ok"), finished: 2, duration: 0.25), for: slot, expires: nil)
-        let next = try #require(deflated.document(store.snapshot(), build: build, format: .openMetrics))
-        #expect(deflated.buildCount == 2)
-        // Each of those four families is larger than zlib's window, so it has a segment of its own.
-        try #require(next.segments.count == first.segments.count)
-        let changed = zip(first.segments, next.segments).filter { address($0) != address($1) }.count
-        #expect(changed == 4 + 1)  // + the exporter's own metrics, deflated every time
+        let second = try #require(document())
+        store.record(CheckResult(outcome: .pass("ok"), finished: 3, duration: 0.5), for: slot, expires: nil)
+        let third = try #require(document())
+        #expect(deflated.buildCount == 3)
+        let unchanged = MetricsRenderer.FamilySet().families.prefix { !CheckFamily.volatile.contains($0) }
+        try #require(second.segments.count == unchanged.count + 1)
+        try #require(third.segments.count == unchanged.count + 1)
+        #expect(second.segments.dropLast().map(address) == third.segments.dropLast().map(address))
+        #expect(address(second.segments[unchanged.count]) != address(third.segments[unchanged.count]))
+
+        // The final segment holds exactly the families that changed, the exporter's and the tail.
+        let final = try #require(inflateRaw(Array(third.segments[unchanged.count].readableBytesView)))
+        let text = String(decoding: final, as: UTF8.self)
+        #expect(text.hasPrefix("# HELP healthcheck_duration_seconds "))
+        #expect(!text.contains("healthcheck_info{") && !text.contains("healthcheck_status{"))
+        #expect(text.contains("healthcheck_runs_total{") && text.hasSuffix("# EOF\n"))
+    }
+
+    @Test func aNewerProcessTailAloneRebuildsOnlyTheFinalSegment() throws {
+        var random = SplitMix64(seed: 7)
+        let store = ResultStore(wallClock: WallClock { 1_700_000_000 })
+        store.replace(with: definitions(0..<20, using: &random))
+        for slot in store.slots {
+            store.record(CheckResult(outcome: .pass("ok"), finished: 1, duration: 0.5), for: slot, expires: nil)
+        }
+        let deflated = DeflatedMetrics(segmentedFrom: 1)
+        let start = ContinuousClock.now
+        let snapshot = { store.snapshot() }
+        _ = try #require(
+            deflated.document(snapshot(), build: build, format: .openMetrics, process: processTail("a\n", taken: start))
+        )
+        let slot = try #require(store.slots.first)
+        store.record(CheckResult(outcome: .pass("ok"), finished: 2, duration: 0.25), for: slot, expires: nil)
+        let before = try #require(
+            deflated.document(snapshot(), build: build, format: .openMetrics, process: processTail("a\n", taken: start))
+        )
+        let newer = processTail("b\n", taken: start.advanced(by: .seconds(1)))
+        let after = try #require(deflated.document(snapshot(), build: build, format: .openMetrics, process: newer))
+        #expect(deflated.buildCount == 2)  // the checks were not rendered again
+        #expect(after.segments.dropLast().map(address) == before.segments.dropLast().map(address))
+        let expected = MetricsRenderer.renderChecksWithoutCache(snapshot(), build: build, format: .openMetrics)
+        #expect(gunzip(gzipBody(after)) == expected + Array("b\n".utf8))
     }
 
     @Test func aFormatScrapedOnceIsDroppedWhileTheOtherIsScrapedAndBuiltAfreshWhenAskedAgain() throws {
@@ -155,12 +206,13 @@ private func address(_ buffer: ByteBuffer) -> UInt? {
             store.replace(with: [CheckDefinition(name: "c", type: "t", check: FixedCheck(.pass("")))]).first
         )
         let deflated = DeflatedMetrics()
+        let process = processTail("# EOF\n", taken: .now)
         func scrape(_ format: MetricsFormat, at time: Double) throws {
             store.record(CheckResult(outcome: .pass("ok"), finished: time, duration: 0.1), for: slot, expires: nil)
             let snapshot = store.snapshot()
-            let document = try #require(deflated.document(snapshot, build: build, format: format))
+            let document = try #require(deflated.document(snapshot, build: build, format: format, process: process))
             let expected = MetricsRenderer.renderChecksWithoutCache(snapshot, build: build, format: format)
-            #expect(gzipBody(document).flatMap(gunzip) == expected)
+            #expect(gunzip(gzipBody(document)) == expected + Array("# EOF\n".utf8))
         }
         try scrape(.prometheusText, at: 1)
         // Scraped in turn, both stay.

@@ -6,13 +6,18 @@ package enum CheckFamily: Hashable, Sendable {
     /// A family an observation declares (a certificate's expiry, say); one family per metric name.
     case exported(ExportedMetric)
 
-    /// The families every document has, in order; `latency` only when a check has a histogram.
+    /// The families every document has (`latency` only when a check has a histogram), in the order of
+    /// a check's lines in its ``CheckSeries``.
     package static let fixed: [CheckFamily] = [
         .info, .interval, .success, .status, .duration, .lastRun, .lastSuccess, .runs, .skipped, .failures, .latency,
     ]
 
+    /// The families whose lines change with every run, last in a document and in this order: a
+    /// scrape deflates again only from the first family that changed to the end.
+    package static let volatile: [CheckFamily] = [.latency, .duration, .lastRun, .lastSuccess, .runs]
+
     /// The position in ``fixed``; `nil` for a declared family.
-    var fixedIndex: Int? {
+    package var fixedIndex: Int? {
         switch self {
         case .info: 0
         case .interval: 1

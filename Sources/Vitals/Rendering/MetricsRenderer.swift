@@ -44,8 +44,9 @@ public enum MetricsRenderer {
         return out.bytes
     }
 
-    /// The families of a document of `series`, in order: the fixed ones (the latency histogram only
-    /// when a check has one), then the declared ones in the order they first appear.
+    /// The families of a document of `series`, in order: the fixed ones that change only with a
+    /// check's status, the declared ones in the order they first appear, then the ones that change
+    /// with every run (``CheckFamily/volatile``; the latency histogram only when a check has one).
     package static func families(of series: [CheckSeries]) -> [CheckFamily] {
         var families = FamilySet()
         for check in series { families.add(check) }
@@ -66,10 +67,10 @@ public enum MetricsRenderer {
             for metric in check.exported where seen.insert(metric.name).inserted { exported.append(metric) }
         }
 
-        /// In order: the fixed ones (the latency histogram only when a check has one), then the
-        /// declared ones in the order they first appeared.
+        /// In the order of ``MetricsRenderer/families(of:)``.
         package var families: [CheckFamily] {
-            (latency ? CheckFamily.fixed : CheckFamily.fixed.dropLast()) + exported.map(CheckFamily.exported)
+            CheckFamily.fixed.filter { !CheckFamily.volatile.contains($0) } + exported.map(CheckFamily.exported)
+                + CheckFamily.volatile.filter { latency || $0 != .latency }
         }
     }
 

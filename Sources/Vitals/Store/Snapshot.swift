@@ -157,6 +157,12 @@ public struct CheckSnapshot: Sendable, Equatable {
 
     var seriesCache: SeriesCache { storage.series }
 
+    /// Whether both are the same picture of a check: a check's snapshots are shared until its next
+    /// result, so this tells, without reading either, that nothing changed in between.
+    package func isUnchanged(since other: CheckSnapshot) -> Bool {
+        storage === other.storage
+    }
+
     /// Whether both hold the same check state (the cached `/metrics` lines aside).
     public static func == (lhs: CheckSnapshot, rhs: CheckSnapshot) -> Bool {
         lhs.storage === rhs.storage
