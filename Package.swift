@@ -117,7 +117,6 @@ let package = Package(
             name: "vitals",
             dependencies: [
                 "VitalsDaemon",
-                .target(name: "CProcessControl", condition: .when(platforms: [.linux])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

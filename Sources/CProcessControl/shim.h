@@ -1,7 +1,6 @@
-// Linux process calls Swift cannot reach directly (variadic `syscall` and `prctl`), and `epoll` and
-// `mallopt`, which Glibc's module does not bring in.
+// Linux process calls Swift cannot reach directly (variadic `syscall` and `prctl`), and `epoll`,
+// which Glibc's module does not bring in.
 #pragma once
-#include <malloc.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>

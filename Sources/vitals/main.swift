@@ -3,7 +3,6 @@ import Logging
 import VitalsDaemon
 
 #if canImport(Glibc)
-import CProcessControl
 import Glibc
 #endif
 
@@ -97,12 +96,6 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        #if canImport(CProcessControl)
-        // Buffers of a megabyte or more (a cold scrape's last segment and its output, about 5 MiB at
-        // 10,000 checks) go back to the system when freed. glibc's adaptive threshold would move up
-        // past them after the first one and keep them in the heap for the life of the daemon.
-        _ = mallopt(M_MMAP_THRESHOLD, 1 << 20)
-        #endif
         let options = DaemonOptions(
             configFiles: configFile,
             listenAddresses: listenAddresses.isEmpty ? ["127.0.0.1:9469"] : listenAddresses,
