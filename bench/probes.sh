@@ -34,29 +34,7 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill -TERM "$pid" 2> /dev/null || true; wait "$pid" 2> /dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-taskset -c 1 python3 -c "
-import asyncio
-async def accept(reader, writer):
-    writer.close()
-async def answer(reader, writer):
-    try:
-        while True:
-            request = await reader.readuntil(b'\r\n\r\n')
-            close = b'connection: close' in request.lower()
-            writer.write(b'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n'
-                         + (b'Connection: close\r\n' if close else b'') + b'\r\nok')
-            await writer.drain()
-            if close:
-                break
-    except (asyncio.IncompleteReadError, ConnectionError):
-        pass
-    writer.close()
-async def main():
-    tcp = await asyncio.start_server(accept, '127.0.0.1', $TCP_PORT, backlog=4096)
-    http = await asyncio.start_server(answer, '127.0.0.1', $HTTP_PORT, backlog=4096)
-    await asyncio.gather(tcp.serve_forever(), http.serve_forever())
-asyncio.run(main())
-" & pids+=($!)
+taskset -c 1 python3 bench/targets.py --tcp "$TCP_PORT" --http "$HTTP_PORT" & pids+=($!)
 printf 'modules:\n  tcp_connect:\n    prober: tcp\n    timeout: 1s\n  http_2xx:\n    prober: http\n    timeout: 1s\n' \
     > "$work/blackbox.yml"
 

@@ -31,28 +31,7 @@ cleanup() { for pid in "${pids[@]}"; do kill -TERM "$pid" 2> /dev/null || true; 
 trap cleanup EXIT
 
 if [[ "$KIND" != file ]]; then
-    taskset -c 1 python3 -c "
-import asyncio
-async def accept(reader, writer):
-    writer.close()
-async def answer(reader, writer):
-    try:
-        while True:
-            request = await reader.readuntil(b'\r\n\r\n')
-            close = b'connection: close' in request.lower()
-            writer.write(b'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n'
-                         + (b'Connection: close\r\n' if close else b'') + b'\r\nok')
-            await writer.drain()
-            if close:
-                break
-    except (asyncio.IncompleteReadError, ConnectionError):
-        pass
-    writer.close()
-async def main():
-    server = await asyncio.start_server(accept if '$KIND' == 'tcp' else answer, '127.0.0.1', $TCP_PORT, backlog=4096)
-    await server.serve_forever()
-asyncio.run(main())
-" & pids+=($!)
+    taskset -c 1 python3 bench/targets.py "--$KIND" "$TCP_PORT" & pids+=($!)
 fi
 {
     echo "checks:"

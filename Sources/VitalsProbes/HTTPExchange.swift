@@ -141,17 +141,13 @@ enum HTTPExchange {
         let target = address.ipAddress ?? host
         if !secure, address.ipAddress != nil, let poller = SocketPoller.shared {
             let connecting = clock.now
-            let connection: PolledConnection
-            do {
-                connection = try await PolledConnection(to: address, poller: poller)
-            } catch {
-                if error is CancellationError { throw error }
-                throw CheckFailure.network(error)
+            let connection = try await ProbeSupport.connecting {
+                try await PolledConnection(to: address, poller: poller)
             }
             timings.connect = connecting.duration(to: clock.now)
-            do {
-                var reader = StreamReader(connection)
-                return try await converse(
+            var reader = StreamReader(connection)
+            return try await ProbeSupport.conversing {
+                try await converse(
                     request,
                     host: host,
                     port: port,
@@ -161,11 +157,6 @@ enum HTTPExchange {
                     reader: &reader,
                     send: connection.send
                 )
-            } catch let error as CheckFailure {
-                throw error
-            } catch {
-                try Task.checkCancellation()
-                throw CheckFailure.network(error)
             }
         }
         return try await StreamConnection.with(

@@ -89,6 +89,30 @@ enum ProbeSupport {
         return try await cancellableConnect(bootstrap.connect(host: host, port: port))
     }
 
+    /// Runs `connect`; a failure becomes the ``CheckFailure`` it means, a cancellation stays one.
+    static func connecting<T>(_ connect: () async throws -> T) async throws -> T {
+        do {
+            return try await connect()
+        } catch {
+            if error is CancellationError { throw error }
+            throw CheckFailure.network(error)
+        }
+    }
+
+    /// Runs a conversation over an open connection: its ``CheckFailure``s as they are, any other
+    /// error as the failure it means — or, when the run was cancelled (which closes the connection),
+    /// as the cancellation.
+    static func conversing<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as CheckFailure {
+            throw error
+        } catch {
+            try Task.checkCancellation()
+            throw CheckFailure.network(error)
+        }
+    }
+
     /// Waits for a connection attempt, giving up at once when the task is cancelled; a
     /// connection that completes after that is closed.
     static func cancellableConnect(_ connecting: EventLoopFuture<any Channel>) async throws -> any Channel {

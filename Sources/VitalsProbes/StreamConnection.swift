@@ -81,14 +81,7 @@ struct StreamConnection: Sendable {
                 peerCertificate: leaf,
                 channel: channel
             )
-            do {
-                return try await body(connection)
-            } catch let error as CheckFailure {
-                throw error
-            } catch {
-                try Task.checkCancellation()
-                throw CheckFailure.network(error)
-            }
+            return try await ProbeSupport.conversing { try await body(connection) }
         } onCancel: {
             channel.close(promise: nil)
         }

@@ -52,12 +52,7 @@ public struct TCPProbe: HealthCheck {
         if send == nil, regex == nil, let poller = SocketPoller.shared,
             let address = try await ConnectionRoute.target(host: host, port: port)
         {
-            do {
-                try await poller.connect(to: address)
-            } catch {
-                if error is CancellationError { throw error }
-                throw CheckFailure.network(error)
-            }
+            try await ProbeSupport.connecting { try await poller.connect(to: address) }
             return .pass("connected in \(ProbeSupport.duration(start.duration(to: clock.now)))")
         }
         return try await StreamConnection.with(host: host, port: port) { connection in

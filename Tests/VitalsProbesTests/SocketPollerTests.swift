@@ -38,17 +38,31 @@ struct SocketPollerTests {
         #expect(poller.pendingCount == 0)
     }
 
+    /// Runs `wait` in a task and, once `poller` holds it, cancels the task: the wait must end as
+    /// cancelled and leave nothing registered.
+    private func expectCancelledWhileWaiting(
+        in poller: SocketPoller,
+        _ wait: @escaping @Sendable () async throws -> Void
+    ) async throws {
+        let waiting = Task { try await wait() }
+        #expect(await eventually { poller.pendingCount == 1 })
+        waiting.cancel()
+        let result = try await bounded { await waiting.result }
+        #expect(throws: CancellationError.self) { try result.get() }
+        #expect(poller.pendingCount == 0)
+    }
+
+    private func connect(to port: Int, _ poller: SocketPoller) async throws -> PolledConnection {
+        let target = try address(port)
+        return try await bounded { try await PolledConnection(to: target, poller: poller) }
+    }
+
     @Test func aConnectionThatNeverCompletesEndsWhenCancelledAndIsForgotten() async throws {
         let poller = try #require(SocketPoller())
         let listener = try FullBacklogListener()
         let target = try address(listener.port)
-        let attempt = Task { try await poller.connect(to: target) }
-        // Registered and waiting: the kernel drops its SYN, so only the cancellation can end it.
-        #expect(await eventually { poller.pendingCount == 1 })
-        attempt.cancel()
-        let result = try await bounded { await attempt.result }
-        #expect(throws: CancellationError.self) { try result.get() }
-        #expect(poller.pendingCount == 0)
+        // The kernel drops its SYN, so only the cancellation can end it.
+        try await expectCancelledWhileWaiting(in: poller) { try await poller.connect(to: target) }
     }
 
     @Test func anAttemptCancelledBeforeItStartsNeverWaits() async throws {
@@ -68,33 +82,21 @@ struct SocketPollerTests {
     @Test func aConnectionWaitingForAReplyThatNeverComesEndsWhenCancelledAndIsForgotten() async throws {
         let poller = try #require(SocketPoller())
         let listener = try IdleListener()
-        let connection = try await bounded {
-            try await PolledConnection(to: try address(listener.port), poller: poller)
-        }
-        let reading = Task {
+        let connection = try await connect(to: listener.port, poller)
+        try await expectCancelledWhileWaiting(in: poller) {
             var buffer: [UInt8] = []
-            return try await connection.receive(into: &buffer)
+            _ = try await connection.receive(into: &buffer)
         }
-        #expect(await eventually { poller.pendingCount == 1 })
-        reading.cancel()
-        let result = try await bounded { await reading.result }
-        #expect(throws: CancellationError.self) { try result.get() }
-        #expect(poller.pendingCount == 0)
     }
 
     @Test func aSendToAPeerThatNeverReadsWaitsForRoomAndEndsWhenCancelled() async throws {
         let poller = try #require(SocketPoller())
         let listener = try IdleListener()
-        let connection = try await bounded {
-            try await PolledConnection(to: try address(listener.port), poller: poller)
-        }
+        let connection = try await connect(to: listener.port, poller)
         // Far more than loopback's send and receive buffers hold, so the socket reports it is full.
-        let sending = Task { try await connection.send([UInt8](repeating: 0x78, count: 64 << 20)) }
-        #expect(await eventually { poller.pendingCount == 1 })
-        sending.cancel()
-        let result = try await bounded { await sending.result }
-        #expect(throws: CancellationError.self) { try result.get() }
-        #expect(poller.pendingCount == 0)
+        try await expectCancelledWhileWaiting(in: poller) {
+            try await connection.send([UInt8](repeating: 0x78, count: 64 << 20))
+        }
     }
 
     @Test func readsAReplyLargerThanOneReadUntilThePeerCloses() async throws {
@@ -102,7 +104,7 @@ struct SocketPollerTests {
         let reply = String(repeating: "0123456789", count: 100_000)
         let server = try await TCPTestServer.start(.banner(reply, thenClose: true))
         defer { Task { try await server.stop() } }
-        let connection = try await bounded { try await PolledConnection(to: try address(server.port), poller: poller) }
+        let connection = try await connect(to: server.port, poller)
         let (received, reads) = try await bounded {
             var buffer: [UInt8] = []
             var reads = 0
