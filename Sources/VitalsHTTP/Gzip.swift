@@ -122,14 +122,27 @@ enum Gzip {
             bytes.withUnsafeBufferPointer { staging.append(contentsOf: UnsafeBufferPointer(rebasing: $0[range])) }
         }
 
-        /// The segment: ends the stream when `final`, else ends with a sync flush. `nil` if zlib failed.
+        /// The segment: ends the stream when `final`, else ends with a sync flush; ``Segment/empty`` when
+        /// nothing was written and it is not `final`. `nil` if zlib failed. The deflater then starts the
+        /// next segment afresh: its stream's buffers are kept (allocating them costs more than
+        /// deflating a few kilobytes).
         func finish(final: Bool) -> Segment? {
+            defer { reset() }
+            if !final, length == 0, staging.isEmpty { return .empty }
             flushStaging(final ? Z_FINISH : Z_SYNC_FLUSH)
             guard !failed else { return nil }
             // Cached segments should not keep the spare room the output grew with.
             let deflated =
                 output.capacity - output.readableBytes > 4096 ? ByteBuffer(bytes: output.readableBytesView) : output
             return Segment(deflated: deflated, crc: crc, length: length)
+        }
+
+        private func reset() {
+            failed = deflateReset(stream) != Z_OK
+            staging.removeAll(keepingCapacity: true)
+            output = ByteBuffer()
+            crc = 0
+            length = 0
         }
 
         private func flushStaging(_ flush: Int32) {

@@ -69,7 +69,7 @@ private func address(_ buffer: ByteBuffer) -> UInt? {
 
     /// After any sequence of changes the cached document, inflated, equals a full render in which
     /// every check is rendered afresh, followed by the process tail — in both formats, with one
-    /// segment for the whole document and with a segment per family.
+    /// segment for the whole document and in parts of three checks per family.
     @Test(arguments: [1, 2, 3, 4] as [UInt64], [1, 300])
     func theCachedDocumentEqualsAFullRenderAfterAnyChanges(seed: UInt64, segmentedFrom: Int) async throws {
         let mismatches = await inBackground { self.mismatches(seed: seed, steps: 40, segmentedFrom: segmentedFrom) }
@@ -82,7 +82,7 @@ private func address(_ buffer: ByteBuffer) -> UInt? {
         let store = ResultStore(wallClock: WallClock { 1_700_000_000 })
         var names = Array(0..<Int.random(in: 1...40, using: &random))
         store.replace(with: definitions(names, using: &random))
-        let deflated = DeflatedMetrics(segmentedFrom: segmentedFrom)
+        let deflated = DeflatedMetrics(segmentedFrom: segmentedFrom, chunkSize: 3)
         var time = 1_700_000_000.0
         let start = ContinuousClock.now
         var process = processTail("process_tail 0\n# EOF\n", taken: start)
@@ -130,8 +130,8 @@ private func address(_ buffer: ByteBuffer) -> UInt? {
         return found
     }
 
-    @Test func anUnchangedSnapshotReusesTheDocumentAndARunRedeflatesOnlyFromTheFirstFamilyThatChanged() async throws {
-        // Enough checks (300 or more) that every family gets a segment of its own.
+    @Test func anUnchangedSnapshotReusesTheDocumentAndARunRedeflatesOnlyThePartsHoldingTheCheck() async throws {
+        // Enough checks (300 or more) that families are deflated in parts.
         var random = SplitMix64(seed: 42)
         let store = ResultStore(wallClock: WallClock { 1_700_000_000 })
         store.replace(
@@ -148,30 +148,36 @@ private func address(_ buffer: ByteBuffer) -> UInt? {
             deflated.document(store.snapshot(), build: self.build, format: .openMetrics, process: process)
         }
         let first = try #require(document())
+        let families = MetricsRenderer.FamilySet().families
+        let chunks = (400 + deflated.chunkSize - 1) / deflated.chunkSize
+        #expect(deflated.deflatedParts(.openMetrics).count == families.count * chunks)
         let again = try #require(document())
         #expect(deflated.buildCount == 1)
         #expect(again.segments.map(address) == first.segments.map(address))
 
-        // Passing runs move durations, timestamps and run counts only: the families before those,
-        // deflated once, are served again; the rest is the final segment.
-        let slot = try #require(store.slots.first)
-        store.record(CheckResult(outcome: .pass("ok"), finished: 2, duration: 0.25), for: slot, expires: nil)
-        let second = try #require(document())
-        store.record(CheckResult(outcome: .pass("ok"), finished: 3, duration: 0.5), for: slot, expires: nil)
-        let third = try #require(document())
+        // A passing run moves the check's duration, timestamps and run count only: of those families,
+        // the part that holds the check (by its place in the run order) is deflated again, nothing else.
+        let snapshot = store.snapshot()
+        let index = try #require(snapshot.checks.indices.randomElement(using: &random))
+        let rank = try #require(MetricsRenderer.runOrder(of: snapshot.checks).firstIndex(of: index))
+        let slot = try #require(store.slot(named: snapshot.checks[index].name))
+        for time in [2.0, 3.0] {
+            store.record(CheckResult(outcome: .pass("ok"), finished: time, duration: time / 8), for: slot, expires: nil)
+            let next = try #require(document())
+            #expect(
+                deflated.deflatedParts(.openMetrics)
+                    == [.duration, .lastRun, .lastSuccess, .runs].map {
+                        DeflatedMetrics.Part(family: $0, chunk: rank / deflated.chunkSize)
+                    }
+            )
+            let expected = MetricsRenderer.renderChecksWithoutCache(
+                store.snapshot(),
+                build: build,
+                format: .openMetrics
+            )
+            #expect(gunzip(gzipBody(next)) == expected + Array("# EOF\n".utf8))
+        }
         #expect(deflated.buildCount == 3)
-        let unchanged = MetricsRenderer.FamilySet().families.prefix { !CheckFamily.volatile.contains($0) }
-        try #require(second.segments.count == unchanged.count + 1)
-        try #require(third.segments.count == unchanged.count + 1)
-        #expect(second.segments.dropLast().map(address) == third.segments.dropLast().map(address))
-        #expect(address(second.segments[unchanged.count]) != address(third.segments[unchanged.count]))
-
-        // The final segment holds exactly the families that changed, the exporter's and the tail.
-        let final = try #require(inflateRaw(Array(third.segments[unchanged.count].readableBytesView)))
-        let text = String(decoding: final, as: UTF8.self)
-        #expect(text.hasPrefix("# HELP healthcheck_duration_seconds "))
-        #expect(!text.contains("healthcheck_info{") && !text.contains("healthcheck_status{"))
-        #expect(text.contains("healthcheck_runs_total{") && text.hasSuffix("# EOF\n"))
     }
 
     @Test func aNewerProcessTailAloneRebuildsOnlyTheFinalSegment() throws {
@@ -195,6 +201,7 @@ private func address(_ buffer: ByteBuffer) -> UInt? {
         let newer = processTail("b\n", taken: start.advanced(by: .seconds(1)))
         let after = try #require(deflated.document(snapshot(), build: build, format: .openMetrics, process: newer))
         #expect(deflated.buildCount == 2)  // the checks were not rendered again
+        #expect(deflated.deflatedParts(.openMetrics).isEmpty)
         #expect(after.segments.dropLast().map(address) == before.segments.dropLast().map(address))
         let expected = MetricsRenderer.renderChecksWithoutCache(snapshot(), build: build, format: .openMetrics)
         #expect(gunzip(gzipBody(after)) == expected + Array("b\n".utf8))

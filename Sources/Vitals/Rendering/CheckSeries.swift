@@ -72,6 +72,19 @@ package final class CheckSeries: Sendable {
         bytes[range(of: family)]
     }
 
+    /// Whether the check's lines of `family` are the same bytes in `other`.
+    package func hasSameLines(of family: CheckFamily, as other: CheckSeries) -> Bool {
+        let (mine, theirs) = (range(of: family), other.range(of: family))
+        guard mine.count == theirs.count else { return false }
+        return bytes.withUnsafeBytes { bytes in
+            other.bytes.withUnsafeBytes { otherBytes in
+                UnsafeRawBufferPointer(rebasing: bytes[mine]).elementsEqual(
+                    UnsafeRawBufferPointer(rebasing: otherBytes[theirs])
+                )
+            }
+        }
+    }
+
     /// Where the check's lines of `family` are in ``bytes``.
     package func range(of family: CheckFamily) -> Range<Int> {
         let index: Int

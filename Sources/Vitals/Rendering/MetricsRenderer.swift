@@ -14,7 +14,8 @@ public enum MetricsRenderer {
 
     /// The per-check metrics and the exporter's own, in `format`.
     public static func renderChecks(_ snapshot: Snapshot, build: BuildInfo, format: MetricsFormat) -> [UInt8] {
-        renderChecks(snapshot, build: build, format: format, series: snapshot.checks.map { $0.series(format) })
+        let series = runOrder(of: snapshot.checks).map { snapshot.checks[$0].series(format) }
+        return renderChecks(snapshot, build: build, format: format, series: series)
     }
 
     /// The same document with every check rendered afresh, ignoring the cached series: what cached
@@ -24,11 +25,25 @@ public enum MetricsRenderer {
         build: BuildInfo,
         format: MetricsFormat
     ) -> [UInt8] {
-        let series = snapshot.checks.map { renderSeries($0, format: format) }
+        let series = runOrder(of: snapshot.checks).map { renderSeries(snapshot.checks[$0], format: format) }
         return renderChecks(snapshot, build: build, format: format, series: series)
     }
 
-    private static func renderChecks(
+    /// The order of the checks' series within every family, as indices into `checks`: by interval,
+    /// then by the point in it at which the scheduler runs the check (``RunPhase``), then by name.
+    ///
+    /// Prometheus reads series in any order; in this one the checks that ran since the last scrape are
+    /// neighbours, so a cached gzip document deflates again only the stretch of each family that holds
+    /// them, not the whole family.
+    package static func runOrder(of checks: [CheckSnapshot]) -> [Int] {
+        let keys: [(interval: Duration, phase: Double, index: Int)] = checks.enumerated().map { index, check in
+            (check.interval, RunPhase.fraction(of: check.name), index)
+        }
+        return keys.sorted { $0 < $1 }.map(\.index)
+    }
+
+    /// The document of `series`, already in ``runOrder(of:)``.
+    package static func renderChecks(
         _ snapshot: Snapshot,
         build: BuildInfo,
         format: MetricsFormat,

@@ -186,7 +186,7 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
             state.waiting.removeAll { !kept.contains(ObjectIdentifier($0.job.slot)) }
             state.awaitingFirstRun.formIntersection(kept)
             for slot in slots where !kept.contains(ObjectIdentifier(slot)) {
-                let fraction = Self.phaseFraction(of: slot.name)
+                let fraction = RunPhase.fraction(of: slot.name)
                 let interval = slot.definition.policy.interval
                 let anchor = now.advanced(by: interval * fraction)
                 let first = now.advanced(by: min(interval, startupWindow) * fraction)
@@ -274,23 +274,6 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
         state.heap.insert(job, due: next)
         state.nextDue[ObjectIdentifier(job.slot)] = next
         return next
-    }
-
-    private static func phaseFraction(of name: String) -> Double {
-        // FNV-1a: stable across runs and platforms, unlike `hashValue`.
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in name.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0100_0000_01b3
-        }
-        // FNV leaves the top bits nearly alike for names that differ only at the end (`web_1`,
-        // `web_2`…), which would start them all at once; MurmurHash3's finalizer spreads them.
-        hash ^= hash >> 33
-        hash &*= 0xff51_afd7_ed55_8ccd
-        hash ^= hash >> 33
-        hash &*= 0xc4ce_b9fe_1a85_ec53
-        hash ^= hash >> 33
-        return Double(hash >> 11) / Double(1 << 53)
     }
 
     // MARK: - Running
