@@ -267,8 +267,9 @@ public enum MetricsRenderer {
             exported.append(metric)
             ends.append(out.count)
         }
-        // Kept until the check's next result: a copy of exactly its size, not the writer's spare room.
-        return CheckSeries(bytes: Array(out.bytes[...]), ends: ends, exported: exported)
+        // Kept until the check's next result: a copy of exactly its size, not the writer's spare room
+        // (`Array(out.bytes[...])` would share the writer's buffer, half as large again).
+        return CheckSeries(bytes: out.bytes.withUnsafeBufferPointer { Array($0) }, ends: ends, exported: exported)
     }
 
     /// The live process metrics and, for OpenMetrics, the closing `# EOF`.
