@@ -4,7 +4,8 @@ import NIOCore
 import Vitals
 
 /// Answers `/metrics`: negotiates the format; with gzip (what Prometheus asks for) serves a document
-/// whose families that did not change are deflated segments kept between scrapes (`DeflatedMetrics`). Without gzip it renders the document on demand from the checks' cached series: nothing
+/// whose parts that did not change are deflated segments kept between scrapes (`DeflatedMetrics`).
+/// Without gzip it renders the document on demand from the checks' cached series: nothing
 /// uncompressed is kept for a format nobody scrapes.
 struct MetricsResponder: Sendable {
     let deflated = DeflatedMetrics()

@@ -65,6 +65,48 @@ import VitalsTesting
         try await task.value
     }
 
+    /// `/metrics` lists series in run order so that a scrape re-compresses only the stretch holding the
+    /// checks that ran since the last one: those checks must be neighbours in that order.
+    @Test func checksThatRanInAWindowAreNeighboursInTheMetricsRunOrder() async throws {
+        let checks = (0..<200).map { _ in GatedCheck(open: true) }
+        let (scheduler, clock) = makeScheduler(
+            checks.enumerated().map { index, check in
+                CheckDefinition(
+                    name: "check-\(index)",
+                    type: "test",
+                    policy: CheckPolicy(interval: .seconds(index % 2 == 0 ? 10 : 30)),
+                    check: check
+                )
+            }
+        )
+        let task = Task { try await scheduler.run() }
+        func advance(to milliseconds: Int, from start: Int) async {
+            for _ in stride(from: start, to: milliseconds, by: 100) {
+                // The loop has reached its sleep and no run is under way: the advance wakes it.
+                _ = await eventually { clock.sleeperCount > 0 && scheduler.runningCount == 0 }
+                clock.advance(by: .milliseconds(100))
+            }
+            _ = await eventually { clock.sleeperCount > 0 && scheduler.runningCount == 0 }
+        }
+        await advance(to: 12_000, from: 0)
+        let before = scheduler.store.snapshot().checks.map(\.runs)
+        await advance(to: 14_500, from: 12_000)
+        let after = scheduler.store.snapshot()
+        task.cancel()
+        try await task.value
+
+        // Per interval, the checks that ran in the window form one stretch of the run order.
+        let ran = after.checks.indices.map { after.checks[$0].runs > before[$0] }
+        let order = MetricsRenderer.runOrder(of: after.checks)
+        for interval in [Duration.seconds(10), .seconds(30)] {
+            let ranks = order.filter { after.checks[$0].interval == interval }
+            let marks = ranks.map { ran[$0] }
+            let stretches = zip(marks, [false] + marks).filter { $0 && !$1 }.count
+            #expect(marks.contains(true) && marks.contains(false), "\(interval): \(marks)")
+            #expect(stretches == 1, "\(interval): the checks that ran are \(stretches) stretches: \(marks)")
+        }
+    }
+
     @Test func cutsOffAHangingCheckAtItsTimeoutWhileOthersKeepTheirSchedule() async throws {
         let hanging = GatedCheck()
         let fast = GatedCheck(open: true)

@@ -12,8 +12,8 @@ package enum CheckFamily: Hashable, Sendable {
         .info, .interval, .success, .status, .duration, .lastRun, .lastSuccess, .runs, .skipped, .failures, .latency,
     ]
 
-    /// The families whose lines change with every run, last in a document and in this order: a
-    /// scrape deflates again only from the first family that changed to the end.
+    /// The families whose lines change with every run, last in a document and in this order (the
+    /// ones that change only with a check's status come first).
     package static let volatile: [CheckFamily] = [.latency, .duration, .lastRun, .lastSuccess, .runs]
 
     /// The position in ``fixed``; `nil` for a declared family.
