@@ -67,8 +67,9 @@ final class DeflatedMetrics: Sendable {
 
     /// Below this many checks a document is one segment, so that it compresses as one stream would.
     private let segmentedFrom: Int
-    /// Checks per part: 128 makes parts of 10–50 kB, which zlib deflates nearly as well as the whole
-    /// family, while a scrape after 12 % of 10,000 checks ran deflates 14 % of the lines again.
+    /// Checks per part: 128 makes parts of 10–50 kB, which zlib deflates to 5 % more bytes than whole
+    /// families; a scrape after 12 % of 10,000 checks ran deflates about 11 of the 79 parts of each
+    /// family that changed (the stretch, and a part at each end).
     let chunkSize: Int
 
     /// - Parameters:
