@@ -67,8 +67,8 @@ public enum Daemon {
         let source = ConfigSource(paths: options.configFiles)
         let context = ProbeContext(ownsProcess: true)
         let factory = CheckFactory(context: context)
-        let configuration: Configuration
-        let definitions: [CheckDefinition]
+        var configuration: Configuration
+        var definitions: [CheckDefinition]
         do {
             configuration = try source.load()
             definitions = factory.definitions(for: configuration)
@@ -87,6 +87,9 @@ public enum Daemon {
         heartbeats.adopt(definitions)
         let monitor = Monitor(mode: .scheduled, clock: ContinuousClock(), tick: tick, logger: logger)
         monitor.replace(with: definitions)
+        // The store's slots hold the definitions from here on; 10,000 are 2.4 MB, not kept twice.
+        let checkCount = definitions.count
+        definitions = []
         let daemon = DaemonSource(
             monitor: monitor,
             configuration: configuration,
@@ -101,6 +104,9 @@ public enum Daemon {
             notifier: notifier,
             canReload: options.enableLifecycle
         )
+        // The checks live on as definitions (and in `/environment`, when enabled): their specs, 1.7 MB
+        // at 10,000 checks, are not kept for the life of the daemon.
+        configuration.checks = []
         let store = monitor.store
         let listening = Latch()
 
@@ -123,7 +129,7 @@ public enum Daemon {
             logger.info(
                 "Listening",
                 metadata: [
-                    "address": "\(address)", "checks": "\(definitions.count)", "config": "\(source.displayPath)",
+                    "address": "\(address)", "checks": "\(checkCount)", "config": "\(source.displayPath)",
                     "tls": "\(security?.usesTLS ?? false)",
                     "login": security?.requiresAuthentication == true ? "required" : "none",
                 ]

@@ -8,9 +8,10 @@ import Vitals
 /// Every real scrape is cold — checks ran since the last one — but only the checks that ran have new
 /// lines. Within each family the series are in run order (``MetricsRenderer/runOrder(of:)``), so those
 /// checks are neighbours: each family is deflated by zlib in parts of ``chunkSize`` checks that leave
-/// the stream open, and a scrape deflates again only the parts in which some check's lines changed.
-/// The exporter's own metrics and the process tail are the final segment (libdeflate, which can only
-/// end a stream). The whole uncompressed document is never held.
+/// the stream open, and a scrape deflates again only the parts in which some check's lines changed,
+/// rendering the lines of those parts' checks only. The exporter's own metrics and the process tail
+/// are the final segment (libdeflate, which can only end a stream). Neither the uncompressed document
+/// nor any check's lines are kept: per check, only what its lines were rendered from (``Rendered``).
 final class DeflatedMetrics: Sendable {
     /// The document of one store version: segments in order, the last one final, and what the gzip
     /// trailer needs.
@@ -34,11 +35,10 @@ final class DeflatedMetrics: Sendable {
         /// The value of ``DeflatedMetrics/buildCount`` when this format was last built.
         var built = 0
         var generation: UInt64 = 0
-        /// The checks' snapshots the document was built from, in the store's order.
-        var checks: [CheckSnapshot] = []
-        /// The run order (indices into `checks`), and the checks' series in it.
+        /// The run order (indices into the snapshot's checks), and what each check's lines in the
+        /// document were rendered from, in it.
         var order: [Int] = []
-        var series: [CheckSeries] = []
+        var rendered: [Rendered] = []
         var families: [CheckFamily] = []
         /// Each family's header and its lines in parts, deflated.
         var headers: [CheckFamily: (bytes: [UInt8], segment: Gzip.Segment)] = [:]
@@ -141,24 +141,21 @@ final class DeflatedMetrics: Sendable {
         segmentedFrom: Int,
         chunkSize: Int
     ) -> Document? {
-        // The checks' series in run order, updated in place: only the checks whose snapshot is not the
-        // one of the last build are read (10,000 objects do not fit in the cache; each one touched, or
-        // retained and released into a new array, costs misses), and of those, the parts in which the
-        // lines changed are marked. A new set of checks starts afresh.
+        // What the checks' lines were rendered from, in run order, compared check by check: every
+        // part in which a check's lines changed is marked. A new set of checks starts afresh.
         let sameChecks =
             snapshot.generation != 0 && snapshot.generation == state.generation
-            && state.checks.count == snapshot.checks.count && state.series.count == snapshot.checks.count
+            && state.rendered.count == snapshot.checks.count
         let chunks = (snapshot.checks.count + chunkSize - 1) / chunkSize
         var stale = StaleParts(chunks: chunks)
         var familiesMoved = !sameChecks
         if sameChecks {
             for (rank, index) in state.order.enumerated() {
                 let check = snapshot.checks[index]
-                guard !check.isUnchanged(since: state.checks[index]) else { continue }
-                let new = check.series(format)
-                let old = state.series[rank]
-                guard old !== new else { continue }
-                state.series[rank] = new
+                let old = state.rendered[rank]
+                guard !old.isCurrent(for: check) else { continue }
+                let new = Rendered(check)
+                state.rendered[rank] = new
                 familiesMoved = stale.mark(old, new, chunk: rank / chunkSize) || familiesMoved
             }
         } else {
@@ -167,14 +164,13 @@ final class DeflatedMetrics: Sendable {
                 built: state.built,
                 generation: snapshot.generation,
                 order: order,
-                series: order.map { snapshot.checks[$0].series(format) }
+                rendered: order.map { Rendered(snapshot.checks[$0]) }
             )
         }
-        state.checks = snapshot.checks
         if familiesMoved {
             // The document's families follow from the checks' only when some check's set changed;
             // parts of a family that went are dropped (its checks' lines were not compared meanwhile).
-            state.families = MetricsRenderer.families(of: state.series)
+            state.families = MetricsRenderer.families(of: state.order.map { snapshot.checks[$0] })
             let families = Set(state.families)
             state.parts = state.parts.filter { families.contains($0.key.family) }
         }
@@ -186,13 +182,13 @@ final class DeflatedMetrics: Sendable {
             format: format,
             process: process,
             rebuildBody: !sameChecks || familiesMoved || stale.any,
-            deflating: state.series.count < segmentedFrom ? nil : (stale, chunkSize)
+            deflating: state.order.count < segmentedFrom ? nil : (stale, chunkSize)
         )
         if document == nil { state = State(built: state.built) }  // the next build starts afresh
         return document
     }
 
-    /// The document of `state`'s series: one stream when `deflating` is `nil`, else the body of parts
+    /// The document of `snapshot`'s checks: one stream when `deflating` is `nil`, else the body of parts
     /// (the stale ones and those not cached deflated again) and a final segment.
     private static func document(
         _ state: inout State,
@@ -206,8 +202,8 @@ final class DeflatedMetrics: Sendable {
         let exporter = MetricsRenderer.renderExporter(snapshot, build: build, format: format)
         guard let (stale, chunkSize) = deflating else {
             // Small: one stream, as it compresses best.
-            let checks = MetricsRenderer.renderChecks(snapshot, build: build, format: format, series: state.series)
-            guard let final = Gzip.finalSegment(checks + process.plain.readableBytesView) else { return nil }
+            let plain = MetricsRenderer.renderChecks(snapshot, build: build, format: format)
+            guard let final = Gzip.finalSegment(plain + process.plain.readableBytesView) else { return nil }
             (state.headers, state.parts, state.body) = ([:], [:], .empty)
             state.document = Document(
                 version: snapshot.version,
@@ -220,6 +216,9 @@ final class DeflatedMetrics: Sendable {
         if rebuildBody || state.body.length == 0 {
             guard let deflater = Gzip.Deflater() else { return nil }
             var pieces: [Gzip.Segment] = []
+            var lines = ByteWriter(capacity: 64 * 1024)
+            // The checks of the parts deflated again, by chunk: each check's labels are written once.
+            var chunkLines: [Int: [CheckLines]] = [:]
             for family in state.families {
                 let header = MetricsRenderer.header(family, format: format)
                 if state.headers[family]?.bytes != header {
@@ -228,15 +227,22 @@ final class DeflatedMetrics: Sendable {
                     state.headers[family] = (header, segment)
                 }
                 pieces.append(state.headers[family]?.segment ?? .empty)
-                for start in stride(from: 0, to: state.series.count, by: chunkSize) {
+                for start in stride(from: 0, to: state.order.count, by: chunkSize) {
                     let part = Part(family: family, chunk: start / chunkSize)
                     if !stale.contains(part), let cached = state.parts[part] {
                         pieces.append(cached)
                         continue
                     }
-                    for check in state.series[start..<min(start + chunkSize, state.series.count)] {
-                        deflater.write(check.bytes, range: check.range(of: family))
-                    }
+                    let chunk = start / chunkSize
+                    let checkLines =
+                        chunkLines[chunk]
+                        ?? state.order[start..<min(start + chunkSize, state.order.count)].map {
+                            CheckLines(snapshot.checks[$0], format: format)
+                        }
+                    chunkLines[chunk] = checkLines
+                    lines.removeAll()
+                    for check in checkLines { check.write(family, into: &lines) }
+                    deflater.write(lines.bytes, range: lines.bytes.indices)
                     guard let segment = deflater.finish(final: false) else { return nil }
                     state.parts[part] = segment
                     state.deflated.append(part)
@@ -269,6 +275,37 @@ final class DeflatedMetrics: Sendable {
     }
 }
 
+extension DeflatedMetrics {
+    /// What a check's lines in the document were rendered from: within one set of checks, lines differ
+    /// only where one of these does (its name, labels and interval do not change; a run moves `runs` and
+    /// with it the last result, the latency histogram and the declared values).
+    struct Rendered {
+        var runs: UInt64
+        var skipped: UInt64
+        var failed: UInt64
+        var lastSuccess: Double?
+        var status: CheckStatus
+        /// The declared families the check has a line in.
+        var exported: [ExportedMetric]
+
+        init(_ check: CheckSnapshot) {
+            runs = check.runs
+            skipped = check.skipped
+            failed = check.failures.values.reduce(0, +)
+            lastSuccess = check.lastSuccess
+            status = check.status
+            exported = CheckLines.exported(by: check)
+        }
+
+        /// Whether `check`'s lines are still the ones rendered from this, read from its counters
+        /// alone: its failures and declared values change only with a run.
+        func isCurrent(for check: CheckSnapshot) -> Bool {
+            runs == check.runs && skipped == check.skipped && status == check.status
+                && lastSuccess == check.lastSuccess
+        }
+    }
+}
+
 /// The parts whose lines changed since the last build, marked check by check.
 private struct StaleParts {
     private let chunks: Int
@@ -282,21 +319,31 @@ private struct StaleParts {
         fixed = [Bool](repeating: false, count: CheckFamily.fixed.count * chunks)
     }
 
-    /// Marks the parts of `chunk` in which `old` and `new` differ.
-    /// - Returns: whether the check's set of families changed.
-    mutating func mark(_ old: CheckSeries, _ new: CheckSeries, chunk: Int) -> Bool {
-        for (position, family) in CheckFamily.fixed.enumerated() where !new.hasSameLines(of: family, as: old) {
-            fixed[position * chunks + chunk] = true
-            any = true
+    /// Marks the parts of `chunk` in which the lines rendered from `old` and `new` differ.
+    /// - Returns: whether the check's set of declared families changed.
+    mutating func mark(_ old: DeflatedMetrics.Rendered, _ new: DeflatedMetrics.Rendered, chunk: Int) -> Bool {
+        if old.runs != new.runs { for family in Self.ranFamilies { markFixed(family, chunk: chunk) } }
+        if old.status != new.status { for family in Self.statusFamilies { markFixed(family, chunk: chunk) } }
+        if old.lastSuccess != new.lastSuccess { markFixed(.lastSuccess, chunk: chunk) }
+        if old.skipped != new.skipped { markFixed(.skipped, chunk: chunk) }
+        if old.failed != new.failed { markFixed(.failures, chunk: chunk) }
+        if old.runs != new.runs {
+            for metric in old.exported + new.exported {
+                exported.insert(DeflatedMetrics.Part(family: .exported(metric), chunk: chunk))
+                any = true
+            }
         }
-        let latencyMoved = old.range(of: .latency).isEmpty != new.range(of: .latency).isEmpty
-        guard !old.exported.isEmpty || !new.exported.isEmpty else { return latencyMoved }
-        for metric in old.exported + new.exported
-        where !new.hasSameLines(of: .exported(metric), as: old) {
-            exported.insert(DeflatedMetrics.Part(family: .exported(metric), chunk: chunk))
-            any = true
-        }
-        return latencyMoved || old.exported.map(\.name) != new.exported.map(\.name)
+        return old.exported.map(\.name) != new.exported.map(\.name)
+    }
+
+    /// The families whose lines a run moves (besides the declared ones) and those a status moves.
+    private static let ranFamilies: [CheckFamily] = [.duration, .lastRun, .runs, .latency]
+    private static let statusFamilies: [CheckFamily] = [.success, .status]
+
+    private mutating func markFixed(_ family: CheckFamily, chunk: Int) {
+        guard let position = family.fixedIndex else { return }
+        fixed[position * chunks + chunk] = true
+        any = true
     }
 
     func contains(_ part: DeflatedMetrics.Part) -> Bool {

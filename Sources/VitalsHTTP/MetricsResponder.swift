@@ -5,8 +5,8 @@ import Vitals
 
 /// Answers `/metrics`: negotiates the format; with gzip (what Prometheus asks for) serves a document
 /// whose parts that did not change are deflated segments kept between scrapes (`DeflatedMetrics`).
-/// Without gzip it renders the document on demand from the checks' cached series: nothing
-/// uncompressed is kept for a format nobody scrapes.
+/// Without gzip it renders the document on demand: nothing uncompressed is kept for a format nobody
+/// scrapes.
 struct MetricsResponder: Sendable {
     let deflated = DeflatedMetrics()
     let tail: ProcessTail

@@ -7,8 +7,13 @@ import Vitals
 /// A request whose version matches is served the cached buffer with no rendering and no copying;
 /// the first request after a change renders. Rendering happens outside the lock, so a slow render of
 /// one kind never holds up requests for another; two requests that miss at once may both render,
-/// and the newer version is kept.
+/// and the newer version is kept. A body larger than ``maximumKeptBytes`` is served and not kept.
 final class RenderCache: Sendable {
+    /// The largest body kept. A larger one comes from thousands of checks (10,000 are 3.4 MB of JSON),
+    /// whose results change many times a second: kept, it would almost never be served again and
+    /// would hold megabytes from one request to the next.
+    static let maximumKeptBytes = 256 * 1024
+
     enum Kind: Hashable, Sendable {
         case healthResults(tag: String?)
         case health(HealthFormat, tag: String?)
@@ -33,7 +38,8 @@ final class RenderCache: Sendable {
         let entry = render()
         renders.add(1, ordering: .relaxed)
         entries.withLock { entries in
-            if (entries[kind]?.version ?? 0) <= version { entries[kind] = entry }
+            guard (entries[kind]?.version ?? 0) <= version else { return }
+            entries[kind] = entry.buffer.readableBytes <= Self.maximumKeptBytes ? entry : nil
         }
         return entry
     }

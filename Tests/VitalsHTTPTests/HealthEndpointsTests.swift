@@ -186,6 +186,29 @@ private func makeApp(
         }
     }
 
+    /// A body of thousands of checks is rendered per request and not kept between requests.
+    @Test func aLargeHealthBodyIsServedButNotKept() async throws {
+        // Each check's JSON is about 300 bytes: a body well above the limit.
+        let count = RenderCache.maximumKeptBytes / 100
+        let store = makeStore((0..<count).map { ("check-\($0)", .pass("ok"), CheckPolicy()) })
+        let (app, endpoints) = makeApp(store)
+        try await app.test(.router) { client in
+            for _ in 0..<2 {
+                try await client.execute(uri: "/health", method: .get) { response in
+                    #expect(response.status == .ok)
+                    #expect(response.body.readableBytes > RenderCache.maximumKeptBytes)
+                }
+            }
+            #expect(endpoints.renderCount == 2)
+        }
+        let small = makeStore([("a", .pass("ok"), CheckPolicy())])
+        let (smallApp, smallEndpoints) = makeApp(small)
+        try await smallApp.test(.router) { client in
+            for _ in 0..<2 { try await client.execute(uri: "/health", method: .get) { #expect($0.status == .ok) } }
+            #expect(smallEndpoints.renderCount == 1)
+        }
+    }
+
     @Test func pingReachesAHeartbeatAndUnknownNamesAre404() async throws {
         final class Beat: HealthCheck, PingReceiver {
             let pings = Mutex<[Bool]>([])

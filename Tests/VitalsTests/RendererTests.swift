@@ -40,20 +40,6 @@ func sampleSnapshot() -> Snapshot {
         return String(decoding: checks + process, as: UTF8.self)
     }
 
-    /// A check's lines are kept until its next result, 10,000 of them at once: without the render
-    /// buffer's spare room (at most a malloc size class above their size).
-    @Test func aChecksRenderedLinesKeepNoSpareRoom() {
-        for check in sampleSnapshot().checks {
-            for format in [MetricsFormat.openMetrics, .prometheusText] {
-                let bytes = check.series(format).bytes
-                #expect(
-                    bytes.capacity - bytes.count < 32,
-                    "\(check.name) \(format): \(bytes.capacity) for \(bytes.count)"
-                )
-            }
-        }
-    }
-
     @Test func openMetricsEndsWithEOFAndDeclaresUnitsAndStateset() {
         let text = render(.openMetrics)
         #expect(text.hasSuffix("# EOF\n"))

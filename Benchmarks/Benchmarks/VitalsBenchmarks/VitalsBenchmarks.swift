@@ -26,7 +26,7 @@ let benchmarks: @Sendable () -> Void = {
 
     // Names without spaces: `benchmark thresholds check` finds the threshold files by name.
     for (label, format) in [("OpenMetrics", MetricsFormat.openMetrics), ("PrometheusText", .prometheusText)] {
-        // Every check's lines are cached after the first iteration: this is the copy of 10,000 checks.
+        // Every check rendered: a scrape without gzip (`curl`), or the first gzip one.
         Benchmark("Render.\(label).10k") { benchmark, snapshot in
             for _ in benchmark.scaledIterations {
                 blackHole(MetricsRenderer.renderChecks(snapshot, build: buildInfo, format: format))
@@ -36,7 +36,7 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    // A cold scrape's rendering: one check ran, so one check is rendered and 9,999 are copied.
+    // A scrape without gzip after one check ran: nothing is cached, every check is rendered.
     Benchmark("Render.OneChangedCheck.10k") { benchmark, checks in
         for _ in benchmark.scaledIterations {
             checks.recordNext()

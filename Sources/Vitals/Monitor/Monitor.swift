@@ -33,7 +33,9 @@ public final class Monitor: Service, Sendable {
     private let scheduler: any CheckScheduling
     let onDemand: OnDemandRunner?
     private let refreshRequests: AsyncStream<CheckSlot>
-    private let definitions = Mutex<[CheckDefinition]>([])
+    /// Serialises changes of the set of checks. The set itself is the store's slots: 10,000
+    /// definitions are not kept twice.
+    private let changing = Mutex(())
     private let sections = Mutex<[(name: String, content: @Sendable () -> EnvironmentValue)]>([])
 
     /// Creates a monitor with no checks, timed by the continuous clock.
@@ -102,12 +104,12 @@ public final class Monitor: Service, Sendable {
         policy: CheckPolicy = CheckPolicy()
     ) {
         let definition = CheckDefinition(name: name, type: type, policy: policy, check: check)
-        let all = definitions.withLock { definitions in
-            definitions.removeAll { $0.name == name }
-            definitions.append(definition)
-            return definitions
+        changing.withLock { _ in
+            var all = store.slots.map(\.definition)
+            all.removeAll { $0.name == name }
+            all.append(definition)
+            scheduler.replace(with: all)
         }
-        scheduler.replace(with: all)
     }
 
     /// Registers a check written as an `async throws` closure returning an outcome.
@@ -162,18 +164,15 @@ public final class Monitor: Service, Sendable {
 
     /// Removes the check named `name`, if any.
     public func unregister(_ name: String) {
-        let all = definitions.withLock { definitions in
-            definitions.removeAll { $0.name == name }
-            return definitions
+        changing.withLock { _ in
+            scheduler.replace(with: store.slots.map(\.definition).filter { $0.name != name })
         }
-        scheduler.replace(with: all)
     }
 
     /// Replaces every check at once, as a configuration reload does. A check whose name, type, policy
     /// and ``CheckDefinition/settings`` did not change keeps its state, counters and schedule.
     public func replace(with definitions: [CheckDefinition]) {
-        self.definitions.withLock { $0 = definitions }
-        scheduler.replace(with: definitions)
+        changing.withLock { _ in scheduler.replace(with: definitions) }
     }
 
     // MARK: - Environment

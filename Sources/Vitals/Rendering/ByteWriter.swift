@@ -1,9 +1,14 @@
 /// An append-only UTF-8 buffer for the renderers.
-struct ByteWriter {
-    private(set) var bytes: [UInt8] = []
+package struct ByteWriter {
+    package private(set) var bytes: [UInt8] = []
 
-    init(capacity: Int = 0) {
+    package init(capacity: Int = 0) {
         bytes.reserveCapacity(capacity)
+    }
+
+    /// Empties the buffer and keeps its capacity, for the next piece.
+    package mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
     }
 
     mutating func write(_ text: String) {

@@ -5,8 +5,8 @@
 /// exporter's own state) and ``renderProcess(_:format:)`` (the live `process_*`
 /// metrics and, for OpenMetrics, the closing `# EOF`). Concatenated they form the document.
 ///
-/// Each check's lines are rendered once per result and format and kept with its snapshot, so a
-/// document after a few checks ran renders those and copies the rest.
+/// Nothing per check is kept between documents: a family's lines are written check by check
+/// straight into the document (``CheckLines``), so a render holds one buffer, not 10,000 small ones.
 public enum MetricsRenderer {
     /// The `le` values of the standard bounds (the scheduler's lateness, most latency histograms),
     /// written once rather than on every render.
@@ -14,19 +14,16 @@ public enum MetricsRenderer {
 
     /// The per-check metrics and the exporter's own, in `format`.
     public static func renderChecks(_ snapshot: Snapshot, build: BuildInfo, format: MetricsFormat) -> [UInt8] {
-        let series = runOrder(of: snapshot.checks).map { snapshot.checks[$0].series(format) }
-        return renderChecks(snapshot, build: build, format: format, series: series)
-    }
-
-    /// The same document with every check rendered afresh, ignoring the cached series: what cached
-    /// documents are tested against.
-    package static func renderChecksWithoutCache(
-        _ snapshot: Snapshot,
-        build: BuildInfo,
-        format: MetricsFormat
-    ) -> [UInt8] {
-        let series = runOrder(of: snapshot.checks).map { renderSeries(snapshot.checks[$0], format: format) }
-        return renderChecks(snapshot, build: build, format: format, series: series)
+        let checks = runOrder(of: snapshot.checks).map { snapshot.checks[$0] }
+        let lines = checks.map { CheckLines($0, format: format) }
+        // About 100 bytes a line and ten lines a check; the writer grows if a check has more.
+        var out = ByteWriter(capacity: 4096 + checks.count * (format == .openMetrics ? 1100 : 900))
+        for family in families(of: checks) {
+            out.write(header(family, format: format))
+            for check in lines { check.write(family, into: &out) }
+        }
+        out.write(renderExporter(snapshot, build: build, format: format))
+        return out.bytes
     }
 
     /// The order of the checks' series within every family, as indices into `checks`: by interval,
@@ -42,29 +39,12 @@ public enum MetricsRenderer {
         return keys.sorted { $0 < $1 }.map(\.index)
     }
 
-    /// The document of `series`, already in ``runOrder(of:)``.
-    package static func renderChecks(
-        _ snapshot: Snapshot,
-        build: BuildInfo,
-        format: MetricsFormat,
-        series: [CheckSeries]
-    ) -> [UInt8] {
-        let families = families(of: series)
-        var out = ByteWriter(capacity: 4096 + series.reduce(0) { $0 + $1.bytes.count })
-        for family in families {
-            out.write(header(family, format: format))
-            for check in series { out.write(check.lines(of: family)) }
-        }
-        out.write(renderExporter(snapshot, build: build, format: format))
-        return out.bytes
-    }
-
-    /// The families of a document of `series`, in order: the fixed ones that change only with a
+    /// The families of a document of `checks`, in order: the fixed ones that change only with a
     /// check's status, the declared ones in the order they first appear, then the ones that change
     /// with every run (``CheckFamily/volatile``; the latency histogram only when a check has one).
-    package static func families(of series: [CheckSeries]) -> [CheckFamily] {
+    package static func families(of checks: [CheckSnapshot]) -> [CheckFamily] {
         var families = FamilySet()
-        for check in series { families.add(check) }
+        for check in checks { families.add(check) }
         return families.families
     }
 
@@ -77,9 +57,11 @@ public enum MetricsRenderer {
 
         package init() {}
 
-        package mutating func add(_ check: CheckSeries) {
-            if !latency, !check.range(of: .latency).isEmpty { latency = true }
-            for metric in check.exported where seen.insert(metric.name).inserted { exported.append(metric) }
+        package mutating func add(_ check: CheckSnapshot) {
+            if !latency, check.histogram != nil { latency = true }
+            for metric in CheckLines.exported(by: check) where seen.insert(metric.name).inserted {
+                exported.append(metric)
+            }
         }
 
         /// In the order of ``MetricsRenderer/families(of:)``.
@@ -176,102 +158,6 @@ public enum MetricsRenderer {
         return out.bytes
     }
 
-    private static let stateLabels: [(CheckStatus, [UInt8])] = CheckStatus.allCases.map {
-        ($0, Array(",healthcheck_status=\"\($0.rawValue)\"} ".utf8))
-    }
-
-    /// Every line of one check, family by family.
-    static func renderSeries(_ check: CheckSnapshot, format: MetricsFormat) -> CheckSeries {
-        let om = format == .openMetrics
-        var out = ByteWriter(capacity: om ? 1280 : 1024)
-        var ends: [Int] = []
-        ends.reserveCapacity(CheckFamily.fixed.count + 1)
-        // `check="…",type="…"` and the check's own labels in name order: every series of a check has them.
-        var labelWriter = ByteWriter(capacity: 64)
-        labelWriter.write("check=\"")
-        labelWriter.write(labelValue: check.name)
-        labelWriter.write("\",type=\"")
-        labelWriter.write(labelValue: check.type)
-        labelWriter.write("\"")
-        for (name, value) in check.labels.sorted(by: { $0.key < $1.key }) {
-            labelWriter.write(",")
-            labelWriter.write(name)
-            labelWriter.write("=\"")
-            labelWriter.write(labelValue: value)
-            labelWriter.write("\"")
-        }
-        let label = labelWriter.bytes
-
-        out.write("healthcheck_info{")
-        out.write(label)
-        out.write(check.critical ? ",critical=\"true\"} 1\n" : ",critical=\"false\"} 1\n")
-        ends.append(out.count)
-
-        sample(&out, "healthcheck_interval_seconds", label, check.interval.inSeconds)
-        ends.append(out.count)
-
-        sample(&out, "healthcheck_success", label, check.status == .fail ? 0 : 1)
-        ends.append(out.count)
-
-        for (state, stateLabel) in stateLabels {
-            out.write("healthcheck_status{")
-            out.write(label)
-            out.write(stateLabel)
-            out.write(check.status == state ? "1\n" : "0\n")
-        }
-        ends.append(out.count)
-
-        if let last = check.last { sample(&out, "healthcheck_duration_seconds", label, last.duration) }
-        ends.append(out.count)
-        if let last = check.last { sample(&out, "healthcheck_last_run_timestamp_seconds", label, last.finished) }
-        ends.append(out.count)
-        if let time = check.lastSuccess { sample(&out, "healthcheck_last_success_timestamp_seconds", label, time) }
-        ends.append(out.count)
-
-        sample(&out, "healthcheck_runs_total", label, Double(check.runs))
-        if om { sample(&out, "healthcheck_runs_created", label, check.created) }
-        ends.append(out.count)
-
-        // Like failures by reason, a check's series appears with its first skipped run: a lean default.
-        if check.skipped > 0 {
-            sample(&out, "healthcheck_skipped_runs_total", label, Double(check.skipped))
-            if om { sample(&out, "healthcheck_skipped_runs_created", label, check.created) }
-        }
-        ends.append(out.count)
-
-        for (reason, count) in check.failures.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-            var reasonLabel = ByteWriter(capacity: label.count + 32)
-            reasonLabel.write(label)
-            reasonLabel.write(",reason=\"")
-            reasonLabel.write(labelValue: reason.rawValue)
-            reasonLabel.write("\"")
-            sample(&out, "healthcheck_failures_total", reasonLabel.bytes, Double(count))
-            if om { sample(&out, "healthcheck_failures_created", reasonLabel.bytes, check.created) }
-        }
-        ends.append(out.count)
-
-        // Opt-in (`metrics.latency_buckets`): each bucket is a series.
-        if let latency = check.histogram {
-            histogram(&out, "healthcheck_latency_seconds", label, latency)
-            if om { sample(&out, "healthcheck_latency_seconds_created", label, check.created) }
-        }
-        ends.append(out.count)
-
-        // One series per check and declared metric: a second observation of the same metric is dropped.
-        var exported: [ExportedMetric] = []
-        for observation in check.last?.outcome.observations ?? [] {
-            guard let metric = observation.metric, !exported.contains(where: { $0.name == metric.name }) else {
-                continue
-            }
-            sample(&out, metric.name, label, observation.value)
-            exported.append(metric)
-            ends.append(out.count)
-        }
-        // Kept until the check's next result: a copy of exactly its size, not the writer's spare room
-        // (`Array(out.bytes[...])` would share the writer's buffer, half as large again).
-        return CheckSeries(bytes: out.bytes.withUnsafeBufferPointer { Array($0) }, ends: ends, exported: exported)
-    }
-
     /// The live process metrics and, for OpenMetrics, the closing `# EOF`.
     public static func renderProcess(_ process: ProcessMetrics?, format: MetricsFormat) -> [UInt8] {
         var out = ByteWriter(capacity: 1024)
@@ -365,7 +251,7 @@ public enum MetricsRenderer {
     }
 
     /// The `_bucket`, `_count` and `_sum` samples of one histogram series.
-    private static func histogram(
+    fileprivate static func histogram(
         _ out: inout ByteWriter,
         _ name: String,
         _ labels: [UInt8],
@@ -416,7 +302,7 @@ public enum MetricsRenderer {
         family(&out, om ? name : name + "_total", "counter", help, unit: unit, om: om)
     }
 
-    private static func sample(_ out: inout ByteWriter, _ name: String, _ labels: [UInt8], _ value: Double) {
+    fileprivate static func sample(_ out: inout ByteWriter, _ name: String, _ labels: [UInt8], _ value: Double) {
         out.write(name)
         if !labels.isEmpty {
             out.write("{")
@@ -426,5 +312,108 @@ public enum MetricsRenderer {
         out.write(" ")
         out.write(number: value)
         out.write("\n")
+    }
+}
+
+/// One check's lines on `/metrics` in one format, written family by family.
+package struct CheckLines {
+    private let check: CheckSnapshot
+    private let om: Bool
+    /// `check="…",type="…"` and the check's own labels in name order: every series of a check has them.
+    private let label: [UInt8]
+
+    private static let stateLabels: [(CheckStatus, [UInt8])] = CheckStatus.allCases.map {
+        ($0, Array(",healthcheck_status=\"\($0.rawValue)\"} ".utf8))
+    }
+
+    package init(_ check: CheckSnapshot, format: MetricsFormat) {
+        self.check = check
+        om = format == .openMetrics
+        var label = ByteWriter(capacity: 24 + check.name.utf8.count + check.type.utf8.count)
+        label.write("check=\"")
+        label.write(labelValue: check.name)
+        label.write("\",type=\"")
+        label.write(labelValue: check.type)
+        label.write("\"")
+        for (name, value) in check.labels.sorted(by: { $0.key < $1.key }) {
+            label.write(",")
+            label.write(name)
+            label.write("=\"")
+            label.write(labelValue: value)
+            label.write("\"")
+        }
+        self.label = label.bytes
+    }
+
+    /// The declared families `check` has a line in, in the order it reported them: one series per
+    /// check and metric name, so a second observation of the same metric is dropped.
+    package static func exported(by check: CheckSnapshot) -> [ExportedMetric] {
+        var exported: [ExportedMetric] = []
+        for observation in check.last?.outcome.observations ?? [] {
+            guard let metric = observation.metric, !exported.contains(where: { $0.name == metric.name }) else {
+                continue
+            }
+            exported.append(metric)
+        }
+        return exported
+    }
+
+    /// Writes the check's lines of `family`, if it has any.
+    package func write(_ family: CheckFamily, into out: inout ByteWriter) {
+        switch family {
+        case .info:
+            out.write("healthcheck_info{")
+            out.write(label)
+            out.write(check.critical ? ",critical=\"true\"} 1\n" : ",critical=\"false\"} 1\n")
+        case .interval:
+            sample(&out, "healthcheck_interval_seconds", check.interval.inSeconds)
+        case .success:
+            sample(&out, "healthcheck_success", check.status == .fail ? 0 : 1)
+        case .status:
+            for (state, stateLabel) in Self.stateLabels {
+                out.write("healthcheck_status{")
+                out.write(label)
+                out.write(stateLabel)
+                out.write(check.status == state ? "1\n" : "0\n")
+            }
+        case .duration:
+            if let last = check.last { sample(&out, "healthcheck_duration_seconds", last.duration) }
+        case .lastRun:
+            if let last = check.last { sample(&out, "healthcheck_last_run_timestamp_seconds", last.finished) }
+        case .lastSuccess:
+            if let time = check.lastSuccess { sample(&out, "healthcheck_last_success_timestamp_seconds", time) }
+        case .runs:
+            sample(&out, "healthcheck_runs_total", Double(check.runs))
+            if om { sample(&out, "healthcheck_runs_created", check.created) }
+        case .skipped:
+            // Like failures by reason, a check's series appears with its first skipped run: a lean default.
+            if check.skipped > 0 {
+                sample(&out, "healthcheck_skipped_runs_total", Double(check.skipped))
+                if om { sample(&out, "healthcheck_skipped_runs_created", check.created) }
+            }
+        case .failures:
+            for (reason, count) in check.failures.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                var reasonLabel = ByteWriter(capacity: label.count + 32)
+                reasonLabel.write(label)
+                reasonLabel.write(",reason=\"")
+                reasonLabel.write(labelValue: reason.rawValue)
+                reasonLabel.write("\"")
+                MetricsRenderer.sample(&out, "healthcheck_failures_total", reasonLabel.bytes, Double(count))
+                if om { MetricsRenderer.sample(&out, "healthcheck_failures_created", reasonLabel.bytes, check.created) }
+            }
+        case .latency:
+            // Opt-in (`metrics.latency_buckets`): each bucket is a series.
+            if let latency = check.histogram {
+                MetricsRenderer.histogram(&out, "healthcheck_latency_seconds", label, latency)
+                if om { sample(&out, "healthcheck_latency_seconds_created", check.created) }
+            }
+        case .exported(let metric):
+            let observation = check.last?.outcome.observations.first { $0.metric?.name == metric.name }
+            if let observation { sample(&out, metric.name, observation.value) }
+        }
+    }
+
+    private func sample(_ out: inout ByteWriter, _ name: String, _ value: Double) {
+        MetricsRenderer.sample(&out, name, label, value)
     }
 }

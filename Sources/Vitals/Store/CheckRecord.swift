@@ -3,7 +3,9 @@
 struct CheckRecord: Sendable {
     static let changeCapacity = 20
 
-    let policy: CheckPolicy
+    /// Of the policy, only the thresholds: 10,000 records do not each keep a copy of all of it.
+    let failureThreshold: Int
+    let successThreshold: Int
     let created: Double
     private(set) var status: CheckStatus = .fail
     private(set) var output = "pending"
@@ -23,7 +25,8 @@ struct CheckRecord: Sendable {
     private var consecutiveSuccesses = 0
 
     init(policy: CheckPolicy, created: Double) {
-        self.policy = policy
+        failureThreshold = policy.failureThreshold
+        successThreshold = policy.successThreshold
         self.created = created
         self.histogram = policy.latencyBuckets.isEmpty ? nil : LatencyHistogram(bounds: policy.latencyBuckets)
     }
@@ -65,14 +68,14 @@ struct CheckRecord: Sendable {
         case (.fail?, .fail):
             reported = .fail
         case (.fail?, _):
-            reported = consecutiveSuccesses >= policy.successThreshold ? raw : .fail
+            reported = consecutiveSuccesses >= successThreshold ? raw : .fail
             if reported == .fail {
-                note = " (passing \(consecutiveSuccesses) of \(policy.successThreshold) runs needed to recover)"
+                note = " (passing \(consecutiveSuccesses) of \(successThreshold) runs needed to recover)"
             }
         case (_?, .fail):
-            reported = consecutiveFailures >= policy.failureThreshold ? .fail : previous ?? .pass
+            reported = consecutiveFailures >= failureThreshold ? .fail : previous ?? .pass
             if reported != .fail {
-                note = " (failing \(consecutiveFailures) of \(policy.failureThreshold) runs before reporting fail)"
+                note = " (failing \(consecutiveFailures) of \(failureThreshold) runs before reporting fail)"
             }
         case (_?, _):
             reported = raw

@@ -45,7 +45,7 @@ public final class CheckSlot: Sendable {
     func snapshot() -> CheckSnapshot {
         state.withLock { state in
             if let snapshot = state.snapshot { return snapshot }
-            let snapshot = CheckSnapshot(definition: definition, record: state.record)
+            let snapshot = CheckSnapshot(slot: self, record: state.record)
             state.snapshot = snapshot
             return snapshot
         }

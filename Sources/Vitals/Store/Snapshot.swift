@@ -63,12 +63,9 @@ public struct ReloadStatus: Sendable, Equatable {
 /// `/metrics` and `/health` request, the readiness status) costs one reference count per check.
 public struct CheckSnapshot: Sendable, Equatable {
     private final class Storage: Sendable {
-        let name: String
-        let type: String
-        let critical: Bool
-        let tags: [String]
-        let interval: Duration
-        let labels: [String: String]
+        /// The check's name, type and policy are its slot's definition's, not copied into every
+        /// snapshot (a new one per result).
+        let slot: CheckSlot
         let status: CheckStatus
         let output: String
         let last: CheckResult?
@@ -84,16 +81,9 @@ public struct CheckSnapshot: Sendable, Equatable {
         let history: HistoryLog
         let historyCount: Int
         let changes: RingBuffer<StatusChange>
-        /// This check's `/metrics` lines, rendered at most once per format for this result.
-        let series = SeriesCache()
 
-        init(definition: CheckDefinition, record: CheckRecord) {
-            name = definition.name
-            type = definition.type
-            critical = definition.policy.critical
-            tags = definition.policy.tags
-            interval = definition.policy.interval
-            labels = definition.policy.labels
+        init(slot: CheckSlot, record: CheckRecord) {
+            self.slot = slot
             status = record.status
             output = record.output
             last = record.last
@@ -112,20 +102,20 @@ public struct CheckSnapshot: Sendable, Equatable {
 
     private let storage: Storage
 
-    init(definition: CheckDefinition, record: CheckRecord) {
-        storage = Storage(definition: definition, record: record)
+    init(slot: CheckSlot, record: CheckRecord) {
+        storage = Storage(slot: slot, record: record)
     }
 
     /// The unique name, used as the `check` label.
-    public var name: String { storage.name }
+    public var name: String { storage.slot.definition.name }
     /// The type, used as the `type` label, e.g. `http`.
-    public var type: String { storage.type }
+    public var type: String { storage.slot.definition.type }
     /// Whether a failure of this check fails `/health`.
-    public var critical: Bool { storage.critical }
+    public var critical: Bool { storage.slot.definition.policy.critical }
     /// Tags that select the check in `/health/{tag}`.
-    public var tags: [String] { storage.tags }
+    public var tags: [String] { storage.slot.definition.policy.tags }
     /// How often the check runs (in scheduled mode).
-    public var interval: Duration { storage.interval }
+    public var interval: Duration { storage.slot.definition.policy.interval }
     /// The reported status, after thresholds; `fail` until the first run.
     public var status: CheckStatus { storage.status }
     /// The message of the last run (with a note while a threshold holds the status), or `pending`.
@@ -143,7 +133,7 @@ public struct CheckSnapshot: Sendable, Equatable {
     /// Failed runs by reason.
     public var failures: [FailureReason: UInt64] { storage.failures }
     /// Labels added to every series of the check on `/metrics`.
-    public var labels: [String: String] { storage.labels }
+    public var labels: [String: String] { storage.slot.definition.policy.labels }
     /// Durations of all runs, when the check's policy has latency buckets.
     public var histogram: LatencyHistogram? { storage.histogram }
     /// The last runs up to this snapshot, oldest first: at most 100, fewer when the check has run
@@ -155,15 +145,7 @@ public struct CheckSnapshot: Sendable, Equatable {
     /// Runs that did not start within the timeout, because the scheduler was saturated.
     public var skipped: UInt64 { storage.skipped }
 
-    var seriesCache: SeriesCache { storage.series }
-
-    /// Whether both are the same picture of a check: a check's snapshots are shared until its next
-    /// result, so this tells, without reading either, that nothing changed in between.
-    package func isUnchanged(since other: CheckSnapshot) -> Bool {
-        storage === other.storage
-    }
-
-    /// Whether both hold the same check state (the cached `/metrics` lines aside).
+    /// Whether both hold the same check state.
     public static func == (lhs: CheckSnapshot, rhs: CheckSnapshot) -> Bool {
         lhs.storage === rhs.storage
             || (lhs.name == rhs.name && lhs.type == rhs.type && lhs.critical == rhs.critical
