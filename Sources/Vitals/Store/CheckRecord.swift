@@ -17,7 +17,10 @@ struct CheckRecord: Sendable {
     private(set) var skipped: UInt64 = 0
     private(set) var failures: [FailureReason: UInt64] = [:]
     /// Only when the policy asks for latency buckets: each bucket is a series on `/metrics`.
-    private(set) var histogram: LatencyHistogram?
+    var histogram: LatencyHistogram? { histograms.first }
+    /// The histogram, if any, as an array of zero or one: one word for the checks without (most),
+    /// not the six of an inline optional; shared with the snapshots.
+    private(set) var histograms: [LatencyHistogram]
     /// Shared with the check's snapshots, which read it up to the runs they saw.
     let history = HistoryLog()
     private(set) var changes = RingBuffer<StatusChange>(capacity: CheckRecord.changeCapacity)
@@ -28,7 +31,7 @@ struct CheckRecord: Sendable {
         failureThreshold = policy.failureThreshold
         successThreshold = policy.successThreshold
         self.created = created
-        self.histogram = policy.latencyBuckets.isEmpty ? nil : LatencyHistogram(bounds: policy.latencyBuckets)
+        histograms = policy.latencyBuckets.isEmpty ? [] : [LatencyHistogram(bounds: policy.latencyBuckets)]
     }
 
     mutating func skip() {
@@ -47,7 +50,7 @@ struct CheckRecord: Sendable {
     mutating func apply(_ result: CheckResult, expires: Double?) {
         let raw = result.outcome.status
         runs += 1
-        histogram?.observe(result.duration)
+        if !histograms.isEmpty { histograms[0].observe(result.duration) }
         history.append(HistoryEntry(timestamp: result.finished, status: raw, duration: result.duration))
         if raw == .fail {
             consecutiveFailures += 1

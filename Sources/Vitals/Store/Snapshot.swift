@@ -75,7 +75,7 @@ public struct CheckSnapshot: Sendable, Equatable {
         let runs: UInt64
         let skipped: UInt64
         let failures: [FailureReason: UInt64]
-        let histogram: LatencyHistogram?
+        let histograms: [LatencyHistogram]
         // The record's log, read up to the runs this snapshot saw (it costs no copy); the status
         // changes are a ring shared copy-on-write (they change rarely).
         let history: HistoryLog
@@ -93,7 +93,7 @@ public struct CheckSnapshot: Sendable, Equatable {
             runs = record.runs
             skipped = record.skipped
             failures = record.failures
-            histogram = record.histogram
+            histograms = record.histograms
             history = record.history
             historyCount = record.history.appended
             changes = record.changes
@@ -135,7 +135,7 @@ public struct CheckSnapshot: Sendable, Equatable {
     /// Labels added to every series of the check on `/metrics`.
     public var labels: [String: String] { storage.slot.definition.policy.labels }
     /// Durations of all runs, when the check's policy has latency buckets.
-    public var histogram: LatencyHistogram? { storage.histogram }
+    public var histogram: LatencyHistogram? { storage.histograms.first }
     /// The last runs up to this snapshot, oldest first: at most 100, fewer when the check has run
     /// since and its oldest runs are no longer kept. Times are kept to the millisecond and
     /// durations to 0.05 %.
