@@ -42,7 +42,7 @@ let package = Package(
         // changes between scrapes (BENCHMARKS.md).
         .systemLibrary(name: "CLibdeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
-        // Header-only: pidfd_open and PR_SET_CHILD_SUBREAPER, which Swift cannot call directly.
+        // Header-only: pidfd_open, PR_SET_CHILD_SUBREAPER and mallopt, which Swift cannot call directly.
         .systemLibrary(name: "CProcessControl"),
         .target(
             name: "Vitals",
@@ -96,6 +96,7 @@ let package = Package(
             name: "VitalsDaemon",
             dependencies: [
                 "Vitals", "VitalsProbes", "VitalsHTTP", "VitalsSystemd",
+                .target(name: "CProcessControl", condition: .when(platforms: [.linux])),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -75,4 +75,21 @@ import VitalsTesting
         #expect(before.checks.first?.history.isEmpty == true, "every run it saw has been overwritten")
         #expect(history(store).map(\.timestamp) == (151...250).map(Double.init))
     }
+
+    /// With more than 2,000 checks each keeps fewer runs, 200,000 in all, and never fewer than 10;
+    /// checks kept by a reload keep their logs.
+    @Test(arguments: [(1, 100), (2_000, 100), (2_500, 80), (10_000, 20), (25_000, 10)])
+    func aLargeStoreKeepsFewerRunsPerCheck(checks: Int, kept: Int) throws {
+        let store = ResultStore(wallClock: WallClock { 1_000 })
+        let definitions = (0..<checks).map {
+            CheckDefinition(name: "c\($0)", type: "t", check: FixedCheck(.pass("")))
+        }
+        let slot = try #require(store.replace(with: definitions).first)
+        for time in 1...150 { run(store, slot, at: Double(time)) }
+        #expect(store.snapshot().checks.first?.history.map(\.timestamp) == (151 - kept...150).map(Double.init))
+        // Reloaded with a single check, the kept one keeps its log and its size.
+        store.replace(with: [definitions[0]])
+        run(store, slot, at: 151)
+        #expect(store.snapshot().checks.first?.history.count == kept)
+    }
 }

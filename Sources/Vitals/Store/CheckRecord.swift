@@ -22,12 +22,13 @@ struct CheckRecord: Sendable {
     /// not the six of an inline optional; shared with the snapshots.
     private(set) var histograms: [LatencyHistogram]
     /// Shared with the check's snapshots, which read it up to the runs they saw.
-    let history = HistoryLog()
+    let history: HistoryLog
     private(set) var changes = RingBuffer<StatusChange>(capacity: CheckRecord.changeCapacity)
     private var consecutiveFailures = 0
     private var consecutiveSuccesses = 0
 
-    init(policy: CheckPolicy, created: Double) {
+    init(policy: CheckPolicy, created: Double, historyCapacity: Int = HistoryLog.maximumCapacity) {
+        history = HistoryLog(capacity: historyCapacity)
         failureThreshold = policy.failureThreshold
         successThreshold = policy.successThreshold
         self.created = created

@@ -14,9 +14,10 @@ public final class CheckSlot: Sendable {
     public let definition: CheckDefinition
     private let state: Mutex<State>
 
-    init(definition: CheckDefinition, created: Double) {
+    init(definition: CheckDefinition, created: Double, historyCapacity: Int) {
         self.definition = definition
-        self.state = Mutex(State(record: CheckRecord(policy: definition.policy, created: created)))
+        let record = CheckRecord(policy: definition.policy, created: created, historyCapacity: historyCapacity)
+        self.state = Mutex(State(record: record))
     }
 
     var name: String { definition.name }

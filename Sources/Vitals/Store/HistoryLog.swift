@@ -7,7 +7,20 @@ import Synchronization
 /// run after every snapshot, and both copies lived until the snapshot went). Each run is packed
 /// into 8 bytes: at 10,000 checks the full logs take 8 MB instead of 24 MB or more.
 final class HistoryLog: Sendable {
-    static let capacity = 100
+    /// The runs a check keeps when there are few checks.
+    static let maximumCapacity = 100
+    /// The runs all checks keep together, at most: with more than 2,000 checks each keeps fewer
+    /// (10,000 keep 20 each; never fewer than 10), so that the logs stay within about 1.6 MB
+    /// however many checks there are. The status page, which draws them, is for a few hundred.
+    static let totalCapacity = 200_000
+
+    /// The runs each check keeps in a store of `checks` checks.
+    static func capacity(checks: Int) -> Int {
+        min(maximumCapacity, max(10, totalCapacity / max(1, checks)))
+    }
+
+    /// How many runs this log keeps.
+    let capacity: Int
 
     private struct State {
         var runs: [UInt64] = []
@@ -17,20 +30,24 @@ final class HistoryLog: Sendable {
 
     private let state = Mutex(State())
 
+    init(capacity: Int = HistoryLog.maximumCapacity) {
+        self.capacity = max(1, capacity)
+    }
+
     /// Runs appended so far; a snapshot keeps it to read the log as it was.
     var appended: Int { state.withLock { $0.appended } }
 
     func append(_ entry: HistoryEntry) {
         let packed = Self.pack(entry)
         state.withLock { state in
-            if state.runs.count < Self.capacity {
+            if state.runs.count < capacity {
                 // Grown by doubling up to the capacity exactly (not to the 128 of an array's own growth).
                 if state.runs.count == state.runs.capacity {
-                    state.runs.reserveCapacity(min(Self.capacity, max(4, state.runs.count * 2)))
+                    state.runs.reserveCapacity(min(capacity, max(4, state.runs.count * 2)))
                 }
                 state.runs.append(packed)
             } else {
-                state.runs[state.appended % Self.capacity] = packed
+                state.runs[state.appended % capacity] = packed
             }
             state.appended += 1
         }
@@ -41,9 +58,9 @@ final class HistoryLog: Sendable {
     func entries(through count: Int? = nil) -> [HistoryEntry] {
         state.withLock { state in
             let end = min(count ?? state.appended, state.appended)
-            let start = max(0, state.appended - Self.capacity)
+            let start = max(0, state.appended - capacity)
             guard start < end else { return [] }
-            return (start..<end).map { Self.unpack(state.runs[$0 % Self.capacity]) }
+            return (start..<end).map { Self.unpack(state.runs[$0 % capacity]) }
         }
     }
 

@@ -43,6 +43,8 @@ public final class ResultStore: Sendable {
     @discardableResult
     public func replace(with definitions: [CheckDefinition]) -> [CheckSlot] {
         let now = wallClock.now()
+        // Checks kept from the last set keep their logs as they are.
+        let historyCapacity = HistoryLog.capacity(checks: definitions.count)
         let slots = state.withLock { state in
             var slots: [CheckSlot] = []
             var byName: [String: CheckSlot] = [:]
@@ -51,7 +53,7 @@ public final class ResultStore: Sendable {
                 if let old = state.byName[definition.name], old.definition.isSameCheck(as: definition) {
                     slot = old
                 } else {
-                    slot = CheckSlot(definition: definition, created: now)
+                    slot = CheckSlot(definition: definition, created: now, historyCapacity: historyCapacity)
                 }
                 slots.append(slot)
                 byName[definition.name] = slot

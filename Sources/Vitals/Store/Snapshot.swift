@@ -136,9 +136,10 @@ public struct CheckSnapshot: Sendable, Equatable {
     public var labels: [String: String] { storage.slot.definition.policy.labels }
     /// Durations of all runs, when the check's policy has latency buckets.
     public var histogram: LatencyHistogram? { storage.histograms.first }
-    /// The last runs up to this snapshot, oldest first: at most 100, fewer when the check has run
-    /// since and its oldest runs are no longer kept. Times are kept to the millisecond and
-    /// durations to 0.05 %.
+    /// The last runs up to this snapshot, oldest first: at most 100 (with more than 2,000 checks,
+    /// 200,000 in all: 20 each at 10,000, never fewer than 10), fewer when the check has run since
+    /// and its oldest runs are no longer kept. Times are kept to the millisecond and durations to
+    /// 0.05 %.
     public var history: [HistoryEntry] { storage.history.entries(through: storage.historyCount) }
     /// The last changes of the reported status, oldest first.
     public var changes: [StatusChange] { storage.changes.elements }
