@@ -216,7 +216,7 @@ final class DeflatedMetrics: Sendable {
         if rebuildBody || state.body.length == 0 {
             guard let deflater = Gzip.Deflater() else { return nil }
             var pieces: [Gzip.Segment] = []
-            // Which header or part each piece is, to point it into the joined body afterwards.
+            // Which header or part each piece is: all of them are kept as they are in the joined body.
             var placed: [(family: CheckFamily, part: Part?)] = []
             var lines = ByteWriter(capacity: 64 * 1024)
             for family in state.families {
@@ -243,23 +243,18 @@ final class DeflatedMetrics: Sendable {
                     }
                     deflater.write(lines.bytes, range: lines.bytes.indices)
                     guard let segment = deflater.finish(final: false) else { return nil }
-                    state.parts[part] = segment
                     state.deflated.append(part)
                     pieces.append(segment)
                 }
             }
-            state.body = Self.join(pieces)
             // Headers and parts are kept as slices of the body, so the deflated document is held once,
             // not also in a thousand buffers of its own (0.6 MB at 10,000 checks).
-            var offset = state.body.deflated.readerIndex
-            for (piece, place) in zip(pieces, placed) where piece.length > 0 {
-                let size = piece.deflated.readableBytes
-                guard let slice = state.body.deflated.getSlice(at: offset, length: size) else { break }
-                offset += size
+            state.body = Self.join(&pieces)
+            for (piece, place) in zip(pieces, placed) {
                 if let part = place.part {
-                    state.parts[part]?.deflated = slice
+                    state.parts[part] = piece
                 } else {
-                    state.headers[place.family]?.segment.deflated = slice
+                    state.headers[place.family]?.segment = piece
                 }
             }
         }
@@ -273,14 +268,21 @@ final class DeflatedMetrics: Sendable {
         return state.document
     }
 
-    /// `pieces` as one segment: their deflated bytes joined, served in one write.
-    private static func join(_ pieces: [Gzip.Segment]) -> Gzip.Segment {
+    /// `pieces` as one segment: their deflated bytes joined, served in one write. Each piece is left
+    /// pointing at its bytes in the joined buffer.
+    private static func join(_ pieces: inout [Gzip.Segment]) -> Gzip.Segment {
         var deflated = ByteBuffer()
         deflated.reserveCapacity(pieces.reduce(0) { $0 + $1.deflated.readableBytes })
         var whole = Gzip.Segment.empty
         for piece in pieces where piece.length > 0 {
             deflated.writeImmutableBuffer(piece.deflated)
             whole = Gzip.combine(whole, piece)
+        }
+        var offset = deflated.readerIndex
+        for index in pieces.indices where pieces[index].length > 0 {
+            let size = pieces[index].deflated.readableBytes
+            if let slice = deflated.getSlice(at: offset, length: size) { pieces[index].deflated = slice }
+            offset += size
         }
         whole.deflated = deflated
         return whole
