@@ -178,9 +178,10 @@ struct ConnectionRoute: Sendable {
     var resolve: AddressResolver.Lookup
 
     /// Where to connect for `host`, or nil to leave resolution to NIO (Happy Eyeballs).
-    static func target(host: String, port: Int) async throws -> SocketAddress? {
+    /// - Parameter literal: `host` and `port` as an address, parsed once by the caller, if `host` is one.
+    static func target(host: String, port: Int, literal: SocketAddress? = nil) async throws -> SocketAddress? {
         guard let route = current, route.family != .any || (host == route.host && route.address != nil) else {
-            return try? SocketAddress(ipAddress: host, port: port)
+            return literal ?? (try? SocketAddress(ipAddress: host, port: port))
         }
         return try await candidates(for: host, port: port, threadPool: route.threadPool)[0]
     }

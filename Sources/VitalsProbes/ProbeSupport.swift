@@ -12,19 +12,45 @@ import Darwin
 
 /// Helpers shared by the probes: short human formats and small file reads.
 enum ProbeSupport {
-    /// `value` with at most `digits` decimals and no trailing zeros: `12`, `12.5`, `0.25`.
+    /// `value` with at most `digits` (0–6) decimals and no trailing zeros: `12`, `12.5`, `0.25`.
+    ///
+    /// Written digit by digit into a small buffer: every check that reports a duration calls it on
+    /// every run.
     static func decimal(_ value: Double, digits: Int = 1) -> String {
         guard value.isFinite else { return "\(value)" }
+        let digits = min(max(digits, 0), 6)
         var scale: Int64 = 1
         for _ in 0..<digits { scale *= 10 }
-        let scaled = Int64((abs(value) * Double(scale)).rounded())
-        let sign = value < 0 && scaled != 0 ? "-" : ""
-        var text = "\(sign)\(scaled / scale)"
-        var fraction = String(scaled % scale)
-        fraction = String(repeating: "0", count: digits - fraction.count) + fraction
-        while fraction.hasSuffix("0") { fraction.removeLast() }
-        if !fraction.isEmpty { text += "." + fraction }
-        return text
+        let magnitude = (abs(value) * Double(scale)).rounded()
+        // Converting 2^63 or more to an integer would trap; such a value has no decimals to show.
+        guard magnitude < 9e18 else { return "\(value)" }
+        let scaled = Int64(magnitude)
+        var whole = scaled / scale
+        var fraction = scaled % scale
+        var shown = digits
+        while shown > 0, fraction % 10 == 0 {
+            fraction /= 10
+            shown -= 1
+        }
+        // At most 19 digits, a point, 6 decimals and a sign.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
+            var start = buffer.count
+            func prepend(_ byte: UInt8) {
+                start -= 1
+                buffer[start] = byte
+            }
+            for _ in 0..<shown {
+                prepend(UInt8(ascii: "0") + UInt8(fraction % 10))
+                fraction /= 10
+            }
+            if shown > 0 { prepend(UInt8(ascii: ".")) }
+            repeat {
+                prepend(UInt8(ascii: "0") + UInt8(whole % 10))
+                whole /= 10
+            } while whole > 0
+            if value < 0, scaled != 0 { prepend(UInt8(ascii: "-")) }
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[start...]), as: UTF8.self)
+        }
     }
 
     /// A percentage: `12%`, `9.5%`.
@@ -46,8 +72,9 @@ enum ProbeSupport {
 
     /// A duration in seconds: `0.4 ms`, `3.1 ms`, `3.2 s`, `4m 12s`, `3h 20m`, `2d 3h`.
     static func seconds(_ value: Double) -> String {
-        if value < 1 { return "\(decimal(value * 1000)) ms" }
-        if value < 60 { return "\(decimal(value)) s" }
+        if value < 1 { return decimal(value * 1000) + " ms" }
+        // Past 2^63 seconds the conversion below would trap.
+        if value < 60 || !(value < 9e18) { return decimal(value) + " s" }
         let whole = Int64(value.rounded(.down))
         if whole < 3600 { return "\(whole / 60)m \(whole % 60)s" }
         if whole < 86400 { return "\(whole / 3600)h \(whole % 3600 / 60)m" }

@@ -17,13 +17,19 @@ public struct TCPProbe: HealthCheck {
     static let replyLimit = 64 * 1024
 
     /// The host name or address to connect to.
-    public var host: String
+    public var host: String {
+        didSet { literal = Self.literal(host, port) }
+    }
     /// The port to connect to.
-    public var port: Int
+    public var port: Int {
+        didSet { literal = Self.literal(host, port) }
+    }
     /// Bytes sent once connected, if any.
     public var send: String?
     /// A regular expression the reply must match, if any.
     public var expect: String?
+    /// `host` and `port` as an address, when `host` is an IP address: parsed once, not on every run.
+    private var literal: SocketAddress?
 
     /// Creates a TCP probe.
     /// - Parameters:
@@ -37,9 +43,34 @@ public struct TCPProbe: HealthCheck {
         self.port = port
         self.send = send
         self.expect = expect
+        literal = Self.literal(host, port)
+    }
+
+    private static func literal(_ host: String, _ port: Int) -> SocketAddress? {
+        try? SocketAddress(ipAddress: host, port: port)
     }
 
     public func run() async throws -> CheckOutcome {
+        if send == nil, expect == nil, let poller = SocketPoller.shared,
+            let address = try await ConnectionRoute.target(host: host, port: port, literal: literal)
+        {
+            return try await connect(to: address, with: poller)
+        }
+        return try await converse()
+    }
+
+    /// Connects and closes, without a channel: a probe with nothing to send or to expect.
+    private func connect(to address: SocketAddress, with poller: SocketPoller) async throws -> CheckOutcome {
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await ProbeSupport.connecting { try await poller.connect(to: address) }
+        return .pass("connected in \(ProbeSupport.duration(start.duration(to: clock.now)))")
+    }
+
+    /// Connects through NIO, sends, and matches the reply. Not inlined into ``run()``: its locals
+    /// would enlarge the async frame of every plain connect.
+    @inline(never)
+    private func converse() async throws -> CheckOutcome {
         // `Regex` is not Sendable, so the probe keeps the pattern and compiles it per run.
         let regex: Regex<AnyRegexOutput>?
         do {
@@ -49,12 +80,6 @@ public struct TCPProbe: HealthCheck {
         }
         let clock = ContinuousClock()
         let start = clock.now
-        if send == nil, regex == nil, let poller = SocketPoller.shared,
-            let address = try await ConnectionRoute.target(host: host, port: port)
-        {
-            try await ProbeSupport.connecting { try await poller.connect(to: address) }
-            return .pass("connected in \(ProbeSupport.duration(start.duration(to: clock.now)))")
-        }
         return try await StreamConnection.with(host: host, port: port) { connection in
             let connectedMessage = "connected in \(ProbeSupport.duration(connection.connectTime))"
             if let send {

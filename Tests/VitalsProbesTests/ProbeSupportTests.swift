@@ -44,5 +44,16 @@ struct ProbeSupportTests {
         #expect(ProbeSupport.decimal(2.5, digits: 2) == "2.5")
         #expect(ProbeSupport.decimal(-1.25, digits: 1) == "-1.3")
         #expect(ProbeSupport.decimal(-0.01, digits: 1) == "0")
+        #expect(ProbeSupport.decimal(0.0051, digits: 3) == "0.005")
+        #expect(ProbeSupport.decimal(99.96, digits: 1) == "100")
+        #expect(ProbeSupport.decimal(12.7, digits: 0) == "13")
+        #expect(ProbeSupport.decimal(1_234_567.25, digits: 2) == "1234567.25")
+    }
+
+    @Test func formatsValuesTooLargeForDecimalsWithoutTrapping() {
+        #expect(ProbeSupport.decimal(1e30) == "1e+30")
+        #expect(ProbeSupport.decimal(-1e19, digits: 2) == "-1e+19")
+        #expect(ProbeSupport.decimal(.infinity) == "inf")
+        #expect(ProbeSupport.seconds(1e300) == "1e+300 s")
     }
 }

@@ -57,6 +57,21 @@ struct TCPProbeTests {
         #expect(failure.detail == "connection refused")
     }
 
+    @Test func connectsToTheAddressSetAfterTheProbeWasMade() async throws {
+        let server = try await TCPTestServer.start(.silent)
+        defer { Task { try await server.stop() } }
+        let reserved = try ReservedPort()
+        // The probe parses an IP address once; changing the host or port must not leave it on the old one.
+        var probe = TCPProbe(host: "localhost", port: reserved.port)
+        probe.host = "127.0.0.1"
+        probe.port = server.port
+        let moved = probe
+        let outcome = try await bounded { try await moved.run() }
+        #expect(outcome.status == .pass, "\(outcome.message)")
+        probe.port = reserved.port
+        #expect(try await failure(of: probe).reason == .refused)
+    }
+
     @Test func failsWithRefusedWhenThePeerResetsTheConnection() async throws {
         let server = try await TCPTestServer.start(.reset)
         defer { Task { try await server.stop() } }

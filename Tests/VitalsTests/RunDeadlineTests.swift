@@ -1,10 +1,11 @@
 import Synchronization
 import Testing
+import VitalsTesting
 
 @testable import Vitals
 
 /// The race between a scheduled run and its timeout, decided once, with the timeout counted from the
-/// run's own start.
+/// run's own start, and the run's own task cancelled when the timeout wins.
 @Suite struct RunDeadlineTests {
     private static let timeout = Duration.seconds(2)
     private static let timedOut = CheckResult(
@@ -18,77 +19,106 @@ import Testing
         private let count = Mutex(0)
         var recorded: Int { count.withLock { $0 } }
 
-        func record() -> CheckResult {
+        func record(_ run: RunDeadline) -> CheckResult {
             count.withLock { $0 += 1 }
             return RunDeadlineTests.timedOut
         }
     }
 
-    private static func hangingEvaluation() -> Task<CheckOutcome, Never> {
-        Task {
+    private func deadline() throws -> RunDeadline {
+        let store = ResultStore(wallClock: WallClock { 1_000 })
+        let policy = CheckPolicy(interval: .seconds(30), timeout: Self.timeout)
+        let slot = try #require(
+            store.replace(with: [CheckDefinition(name: "c", type: "t", policy: policy, check: FixedCheck(.pass("")))])
+                .first
+        )
+        return RunDeadline(slot: slot, nextDue: .seconds(30))
+    }
+
+    /// A task that attaches itself to `deadline` as starting at `started`, then waits up to a minute
+    /// for cancellation; its value is whether it was cancelled. Returns once it is attached.
+    private func hangingRun(_ deadline: RunDeadline, started: Duration) async -> Task<Bool, Never> {
+        let (attached, attachedContinuation) = AsyncStream.makeStream(of: Void.self)
+        let run = Task {
+            withUnsafeCurrentTask { task in
+                if let task { deadline.attach(task, deadline: started + Self.timeout) }
+            }
+            attachedContinuation.finish()
             try? await Task.sleep(for: .seconds(60))
-            return .pass("stopped")
+            return Task.isCancelled
         }
+        for await _ in attached {}
+        return run
     }
 
-    @Test func aRunThatHasNotStartedIsNotTimedOutAndIsLookedAtOneTimeoutLater() {
-        let deadline = RunDeadline<ContinuousClock.Instant>(timeout: Self.timeout)
-        let now = ContinuousClock.now
-        #expect(deadline.expire(at: now) == now.advanced(by: Self.timeout))
-        #expect(deadline.isPending)
-    }
-
-    @Test func theTimeoutCountsFromTheRunsStartNotFromItsHandOver() async {
-        let deadline = RunDeadline<ContinuousClock.Instant>(timeout: Self.timeout)
+    @Test func aRunThatHasNotStartedIsNotTimedOutAndIsLookedAtOneTimeoutLater() throws {
+        let deadline = try deadline()
         let recorder = Recorder()
-        let handedOver = ContinuousClock.now
-        let started = handedOver.advanced(by: .milliseconds(300))
-        let evaluation = Self.hangingEvaluation()
-        deadline.attach(evaluation, deadline: started.advanced(by: Self.timeout)) { recorder.record() }
+        let now = Duration.seconds(5)
+        #expect(deadline.timeout == Self.timeout)
+        #expect(deadline.expire(at: now, recordTimeout: recorder.record) == now + Self.timeout)
+        #expect(deadline.isPending)
+        #expect(recorder.recorded == 0)
+    }
+
+    @Test func theTimeoutCountsFromTheRunsStartAndCancelsTheRunsTask() async throws {
+        let deadline = try deadline()
+        let recorder = Recorder()
+        let handedOver = Duration.seconds(5)
+        let started = handedOver + .milliseconds(300)
+        let run = await hangingRun(deadline, started: started)
 
         // The loop looks at the hand-over's deadline: the run's own is 300 ms later.
-        let handOverDeadline = handedOver.advanced(by: Self.timeout)
-        #expect(deadline.expire(at: handOverDeadline) == started.advanced(by: Self.timeout))
+        let handOverDeadline = handedOver + Self.timeout
+        #expect(deadline.expire(at: handOverDeadline, recordTimeout: recorder.record) == started + Self.timeout)
         #expect(recorder.recorded == 0)
-        #expect(!evaluation.isCancelled)
+        #expect(!run.isCancelled)
 
-        #expect(deadline.expire(at: started.advanced(by: Self.timeout)) == nil)
+        #expect(deadline.expire(at: started + Self.timeout, recordTimeout: recorder.record) == nil)
         #expect(recorder.recorded == 1)
-        #expect(evaluation.isCancelled)
+        #expect(run.isCancelled)
         #expect(!deadline.isPending)
         // The run then finds the recorded timeout and must not record its own outcome.
         #expect(deadline.finish() == Self.timedOut)
         #expect(deadline.finish() == Self.timedOut)
         // Expiring again records nothing more.
-        #expect(deadline.expire(at: started.advanced(by: .seconds(10))) == nil)
+        #expect(deadline.expire(at: started + .seconds(10), recordTimeout: recorder.record) == nil)
         #expect(recorder.recorded == 1)
-        _ = await evaluation.value
+        #expect(await run.value, "the run's task stopped waiting because it was cancelled")
     }
 
-    @Test func aRunThatFinishesFirstIsNeverTimedOut() async {
-        let deadline = RunDeadline<ContinuousClock.Instant>(timeout: Self.timeout)
+    @Test func aRunThatFinishesFirstIsNeverTimedOutNorCancelled() async throws {
+        let deadline = try deadline()
         let recorder = Recorder()
-        let started = ContinuousClock.now
-        let evaluation = Task<CheckOutcome, Never> { .pass("ok") }
-        deadline.attach(evaluation, deadline: started.advanced(by: Self.timeout)) { recorder.record() }
-        #expect(deadline.finish() == nil)
-        #expect(deadline.finish() == nil, "the run asks again after the evaluation task has answered")
+        let started = Duration.seconds(5)
+        let run = Task {
+            withUnsafeCurrentTask { task in
+                if let task { deadline.attach(task, deadline: started + Self.timeout) }
+            }
+            return deadline.finish()
+        }
+        #expect(await run.value == nil)
+        #expect(deadline.finish() == nil, "the run asks again: the answer stays the same")
         #expect(!deadline.isPending)
-        #expect(deadline.expire(at: started.advanced(by: .seconds(10))) == nil)
+        #expect(deadline.expire(at: started + .seconds(10), recordTimeout: recorder.record) == nil)
         #expect(recorder.recorded == 0)
-        #expect(await evaluation.value == .pass("ok"))
+        #expect(!run.isCancelled)
     }
 
-    @Test func anEvaluationThatEndsBeforeItIsAttachedKeepsItsOutcome() async {
-        let deadline = RunDeadline<ContinuousClock.Instant>(timeout: Self.timeout)
+    @Test func aRunThatEndsBeforeItIsAttachedKeepsItsOutcome() async throws {
+        let deadline = try deadline()
         let recorder = Recorder()
         #expect(deadline.finish() == nil)
-        let started = ContinuousClock.now
-        let evaluation = Task<CheckOutcome, Never> { .pass("ok") }
-        deadline.attach(evaluation, deadline: started.advanced(by: Self.timeout)) { recorder.record() }
-        #expect(deadline.expire(at: started.advanced(by: .seconds(10))) == nil)
+        let started = Duration.seconds(5)
+        let run = Task {
+            withUnsafeCurrentTask { task in
+                if let task { deadline.attach(task, deadline: started + Self.timeout) }
+            }
+        }
+        await run.value
+        #expect(deadline.expire(at: started + .seconds(10), recordTimeout: recorder.record) == nil)
         #expect(recorder.recorded == 0)
         #expect(deadline.finish() == nil)
-        _ = await evaluation.value
+        #expect(!run.isCancelled)
     }
 }

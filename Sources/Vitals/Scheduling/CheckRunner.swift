@@ -56,51 +56,80 @@ public enum CheckRunner {
         }
     }
 
-    /// ``run(_:store:clock:logger:expires:)`` for the scheduler, whose loop keeps the timeout:
-    /// `deadline` expires when it passes, instead of a sleeping task and a timer for every run.
-    static func run<C: Clock>(
-        _ slot: CheckSlot,
-        store: ResultStore,
-        clock: C,
-        logger: Logger,
-        deadline: RunDeadline<C.Instant>,
-        expires: @escaping @Sendable (CheckResult) -> Double?
-    ) async -> CheckResult where C.Duration == Duration {
-        let definition = slot.definition
-        let timeout = definition.policy.timeout
-        let started = clock.now
-        // A task of its own, so that the loop can cancel it; it inherits priority and task-locals.
-        // It settles the race with the deadline the moment the check returns, as a timer task
-        // racing it in a group would, not when this task next gets a thread.
-        let evaluation = Task {
-            let outcome = await evaluate(definition, logger: logger)
-            _ = deadline.finish()
-            return outcome
+    /// What the scheduler's runs share: where results go, the logger, and the scheduler's time.
+    struct ScheduledContext: Sendable {
+        let store: ResultStore
+        let logger: Logger
+        /// The time since the scheduler's origin, in which run deadlines and due times count.
+        let elapsed: @Sendable () -> Duration
+    }
+
+    /// ``run(_:store:clock:logger:expires:)`` for the scheduler, whose loop keeps the timeout: `run`
+    /// expires when its deadline passes, records the timeout through ``recordTimeout(_:now:context:)``
+    /// and cancels this task, instead of a sleeping task and a timer for every run. The check runs in
+    /// this task: no task of its own to create and to wait for.
+    // What happens before and after the check is in functions of their own, not inlined: an async
+    // function's frame holds all its locals, and a small one fits the task's first allocator slab.
+    static func run(_ run: RunDeadline, context: ScheduledContext) async {
+        let started = start(run, context: context)
+        // The race with the deadline is settled the moment the check returns.
+        let outcome = await evaluate(run.slot.definition, logger: context.logger)
+        finish(run, outcome: outcome, started: started, context: context)
+    }
+
+    /// Attaches the run's task to its deadline; returns the start in the scheduler's time.
+    @inline(never)
+    private static func start(_ run: RunDeadline, context: ScheduledContext) -> Duration {
+        let started = context.elapsed()
+        withUnsafeCurrentTask { task in
+            if let task { run.attach(task, deadline: started + run.timeout) }
         }
-        deadline.attach(evaluation, deadline: started.advanced(by: timeout)) {
-            record(
-                .fail("timed out after \(timeout.shortDescription)", reason: .timeout),
-                took: timeout,
-                slot: slot,
-                store: store,
-                logger: logger,
-                expires: expires
-            )
+        return started
+    }
+
+    /// Records the outcome, unless the loop recorded the timeout first, and logs the run.
+    @inline(never)
+    private static func finish(
+        _ run: RunDeadline,
+        outcome: CheckOutcome,
+        started: Duration,
+        context: ScheduledContext
+    ) {
+        let result: CheckResult
+        if let timedOut = run.finish() {
+            result = timedOut
+        } else {
+            let now = context.elapsed()
+            result = record(
+                outcome,
+                took: min(now - started, run.timeout),
+                slot: run.slot,
+                store: context.store,
+                logger: context.logger
+            ) { result in
+                result.finished + max(.zero, run.nextDue - now).inSeconds
+            }
         }
-        let outcome = await withTaskCancellationHandler {
-            await evaluation.value
-        } onCancel: {
-            evaluation.cancel()
-        }
-        if let timedOut = deadline.finish() { return timedOut }
-        return record(
-            outcome,
-            took: min(started.duration(to: clock.now), timeout),
-            slot: slot,
-            store: store,
-            logger: logger,
-            expires: expires
+        context.logger.debug(
+            "Check ran",
+            metadata: [
+                "check": "\(run.slot.name)", "status": "\(result.outcome.status.rawValue)",
+                "duration": "\(result.duration)", "output": "\(result.outcome.message)",
+            ]
         )
+    }
+
+    /// Records the timeout of `run`, whose deadline passed at `now` (in the scheduler's time).
+    static func recordTimeout(_ run: RunDeadline, now: Duration, context: ScheduledContext) -> CheckResult {
+        record(
+            .fail("timed out after \(run.timeout.shortDescription)", reason: .timeout),
+            took: run.timeout,
+            slot: run.slot,
+            store: context.store,
+            logger: context.logger
+        ) { result in
+            result.finished + max(.zero, run.nextDue - now).inSeconds
+        }
     }
 
     /// Scrubs `outcome`, records it as the run's result (logging a timeout) and returns the result.

@@ -1,32 +1,44 @@
 import Synchronization
 
-/// The timeout of one scheduled run, kept by the scheduler's loop instead of a sleeping task and a
+/// One scheduled run and its timeout, kept by the scheduler's loop instead of a sleeping task and a
 /// timer per run: the loop already wakes for due checks, so it also wakes for the earliest deadline
-/// of the runs under way and calls ``expire(at:)`` once it may have passed.
+/// of the runs under way and calls ``expire(at:recordTimeout:)`` once it may have passed.
 ///
 /// The timeout counts from when the run actually starts, not from when the loop handed it over: a
 /// run that waited for a thread is not cut short for it. Whichever comes first decides the run:
-/// ``expire(at:)`` records the `timeout` failure and cancels the evaluation, or ``finish()`` leaves
-/// the run to record its own outcome.
-final class RunDeadline<Instant: InstantProtocol>: Sendable where Instant.Duration == Duration {
+/// ``expire(at:recordTimeout:)`` records the `timeout` failure and cancels the run's task, or
+/// ``finish()`` leaves the run to record its own outcome.
+///
+/// Times are durations since an origin the scheduler chose (its clock's instant at start-up), so
+/// that nothing a run's task touches is generic: generic code looks up type metadata at run time,
+/// and its async frames are larger.
+final class RunDeadline: Sendable {
+    /// The task evaluating the check. Only cancelled under the lock, while the phase is `running`:
+    /// the task cannot have moved past ``finish()`` then.
+    private struct RunTask: @unchecked Sendable {
+        let task: UnsafeCurrentTask
+    }
+
     private enum Phase {
         case starting
-        case running(
-            deadline: Instant,
-            evaluation: Task<CheckOutcome, Never>,
-            recordTimeout: @Sendable () -> CheckResult
-        )
+        case running(deadline: Duration, task: RunTask)
         case finished
         /// The deadline passed; the timeout as recorded.
         case expired(CheckResult)
     }
 
+    /// The check to run.
+    let slot: CheckSlot
     /// The check's timeout, counted from the run's start.
     let timeout: Duration
+    /// When the check is next due: how long the run's result stays current.
+    let nextDue: Duration
     private let phase = Mutex(Phase.starting)
 
-    init(timeout: Duration) {
-        self.timeout = timeout
+    init(slot: CheckSlot, nextDue: Duration) {
+        self.slot = slot
+        timeout = slot.definition.policy.timeout
+        self.nextDue = nextDue
     }
 
     /// Whether the run has neither ended nor timed out; the loop drops the deadlines of the others.
@@ -39,40 +51,38 @@ final class RunDeadline<Instant: InstantProtocol>: Sendable where Instant.Durati
         }
     }
 
-    /// Hands over the run's evaluation, its deadline, and what records its timeout.
-    func attach(
-        _ evaluation: Task<CheckOutcome, Never>,
-        deadline: Instant,
-        recordTimeout: @escaping @Sendable () -> CheckResult
-    ) {
+    /// Hands over the run's task (the caller's own, evaluating the check until it calls ``finish()``)
+    /// and its deadline.
+    func attach(_ task: UnsafeCurrentTask, deadline: Duration) {
+        let task = RunTask(task: task)
         phase.withLock { phase in
             guard case .starting = phase else { return }
-            phase = .running(deadline: deadline, evaluation: evaluation, recordTimeout: recordTimeout)
+            phase = .running(deadline: deadline, task: task)
         }
     }
 
-    /// Expires the run if its deadline is at or before `now`: records the timeout (once) and cancels
-    /// the evaluation.
+    /// Expires the run if its deadline is at or before `now`: records the timeout (once, through
+    /// `recordTimeout`) and cancels the run's task.
     /// - Returns: when to look again: the deadline of a run that has not reached it yet, or nil.
-    func expire(at now: Instant) -> Instant? {
-        let (evaluation, later) = phase.withLock { phase -> (Task<CheckOutcome, Never>?, Instant?) in
+    func expire(at now: Duration, recordTimeout: (RunDeadline) -> CheckResult) -> Duration? {
+        phase.withLock { phase in
             switch phase {
             case .starting:
                 // Not started yet: its timeout has not begun.
-                return (nil, now.advanced(by: timeout))
-            case .running(let deadline, _, _) where now < deadline:
-                return (nil, deadline)
-            case .running(_, let evaluation, let recordTimeout):
-                // Recorded under the lock, so that `finish()` always finds the result.
-                phase = .expired(recordTimeout())
-                return (evaluation, nil)
+                return now + timeout
+            case .running(let deadline, _) where now < deadline:
+                return deadline
+            case .running(_, let run):
+                // Recorded under the lock, so that `finish()` always finds the result. Cancelled under
+                // it too, so that the task is still evaluating; its cancellation handlers run on this
+                // thread and none of them comes back to this deadline.
+                phase = .expired(recordTimeout(self))
+                run.task.cancel()
+                return nil
             case .finished, .expired:
-                return (nil, nil)
+                return nil
             }
         }
-        // Outside the lock: cancelling runs the evaluation's cancellation handlers on this thread.
-        evaluation?.cancel()
-        return later
     }
 
     /// The evaluation has ended (called again by the run: the answer stays the same). Returns nil if

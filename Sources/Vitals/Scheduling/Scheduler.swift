@@ -34,7 +34,7 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
         var nextWaiterID: UInt64 = 0
         var nextDue: [ObjectIdentifier: C.Instant] = [:]
         /// The timeouts of the runs under way (and of some that have ended, dropped when reached).
-        var deadlines = DueHeap<C.Instant, RunDeadline<C.Instant>>()
+        var deadlines = DueHeap<C.Instant, RunDeadline>()
 
         /// The earliest deadline of a run still under way; forgets those of ended runs before it.
         @_specialize(where C == ContinuousClock)
@@ -50,9 +50,8 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
     /// A run taken off the schedule to start now.
     private struct Start {
         let job: Job
-        let nextDue: C.Instant
         let lateness: Duration
-        let deadline: RunDeadline<C.Instant>
+        let deadline: RunDeadline
     }
 
     /// The store the results go to.
@@ -68,6 +67,10 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
     public let tick: Duration
 
     private let clock: C
+    /// What run deadlines and due times count from.
+    private let origin: C.Instant
+    /// What the runs' tasks share; nothing generic.
+    private let context: CheckRunner.ScheduledContext
     private let logger: Logger
     private let state = Mutex(State())
     private let progress = Atomic<UInt64>(0)
@@ -83,6 +86,9 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
     ) {
         self.store = store
         self.clock = clock
+        let origin = clock.now
+        self.origin = origin
+        context = CheckRunner.ScheduledContext(store: store, logger: logger) { origin.duration(to: clock.now) }
         self.logger = logger
         self.startupWindow = startupWindow
         self.maxConcurrentRuns = max(1, maxConcurrentRuns)
@@ -137,28 +143,45 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 while !Task.isCancelled {
-                    let now = self.clock.now
-                    let (starts, inFlight) = self.takeDueJobs(now: now)
-                    self.expireDeadlines(notAfter: now)
-                    if !starts.isEmpty {
-                        // A closure, not `\.lateness`: in this generic function a key path is built at run time on every turn.
-                        self.store.recordRunsStarted(lateness: starts.map { $0.lateness }, inFlight: inFlight)
-                    }
-                    for start in starts {
-                        group.addTask { await self.execute(start) }
+                    let (runs, wake) = self.turn(now: self.clock.now)
+                    for run in runs {
+                        group.addTask {
+                            await CheckRunner.run(run, context: self.context)
+                            self.finish(run.slot)
+                        }
                     }
                     self.progress.add(1, ordering: .relaxed)
-                    let (wake, saturated) = self.nextWake()
-                    // While runs wait for a slot, look again soon: a finishing run frees one.
-                    let limit = now.advanced(by: saturated ? .milliseconds(10) : self.tick)
                     do {
-                        try await self.clock.sleep(until: min(wake ?? limit, limit), tolerance: nil)
+                        try await self.clock.sleep(until: wake, tolerance: nil)
                     } catch {
                         break
                     }
                 }
             }
         }
+    }
+
+    /// One turn of the loop: takes the runs due, expires the deadlines passed, and tells when to
+    /// look again. Specialised for the daemon's clock, as the loop itself cannot be.
+    @_specialize(where C == ContinuousClock)
+    private func turn(now: C.Instant) -> (runs: [RunDeadline], wake: C.Instant) {
+        let (starts, inFlight) = takeDueJobs(now: now)
+        expireDeadlines(notAfter: now)
+        var runs: [RunDeadline] = []
+        if !starts.isEmpty {
+            var lateness: [Duration] = []
+            lateness.reserveCapacity(starts.count)
+            runs.reserveCapacity(starts.count)
+            for start in starts {
+                lateness.append(start.lateness)
+                runs.append(start.deadline)
+            }
+            store.recordRunsStarted(lateness: lateness, inFlight: inFlight)
+        }
+        let (wake, saturated) = nextWake()
+        // While runs wait for a slot, look again soon: a finishing run frees one.
+        let limit = now.advanced(by: saturated ? .milliseconds(10) : tick)
+        return (runs, min(wake ?? limit, limit))
     }
 
     /// One turn of the loop without running anything: takes the checks due at `now`,
@@ -208,6 +231,7 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
         var skipped: [CheckSlot] = []
         let (starts, inFlight) = state.withLock { state in
             var starts: [Start] = []
+            starts.reserveCapacity(state.waiting.count + 16)
             func canStart(_ id: ObjectIdentifier) -> Bool {
                 !state.running.contains(id) && state.running.count < maxConcurrentRuns
             }
@@ -215,12 +239,10 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
                 let id = ObjectIdentifier(job.slot)
                 state.running.insert(id)
                 let next = job.repeats ? reschedule(job, after: due, now: now, in: &state) : state.nextDue[id] ?? now
-                let deadline = RunDeadline<C.Instant>(timeout: job.slot.definition.policy.timeout)
+                let deadline = RunDeadline(slot: job.slot, nextDue: origin.duration(to: next))
                 // The run's own start sets its deadline; this is the earliest it can be.
                 state.deadlines.insert(deadline, due: now.advanced(by: deadline.timeout))
-                starts.append(
-                    Start(job: job, nextDue: next, lateness: max(.zero, due.duration(to: now)), deadline: deadline)
-                )
+                starts.append(Start(job: job, lateness: max(.zero, due.duration(to: now)), deadline: deadline))
             }
             // Those that waited first, oldest first; then those due now.
             let waited = state.waiting
@@ -295,42 +317,27 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
     @_specialize(where C == ContinuousClock)
     private func expireDeadlines(notAfter now: C.Instant) {
         let reached = state.withLock { state in
-            var reached: [RunDeadline<C.Instant>] = []
+            var reached: [RunDeadline] = []
             while let (_, deadline) = state.deadlines.popDue(notAfter: now) {
                 if deadline.isPending { reached.append(deadline) }
             }
             return reached
         }
         guard !reached.isEmpty else { return }
-        let later = reached.compactMap { deadline in deadline.expire(at: now).map { (deadline, $0) } }
+        let elapsed = origin.duration(to: now)
+        let later = reached.compactMap { deadline in
+            deadline.expire(at: elapsed) { CheckRunner.recordTimeout($0, now: elapsed, context: context) }
+                .map { (deadline, origin.advanced(by: $0)) }
+        }
         guard !later.isEmpty else { return }
         state.withLock { state in
             for (deadline, due) in later { state.deadlines.insert(deadline, due: due) }
         }
     }
 
-    private func execute(_ start: Start) async {
-        let slot = start.job.slot
-        let (clock, nextDue) = (clock, start.nextDue)
-        let result = await CheckRunner.run(
-            slot,
-            store: store,
-            clock: clock,
-            logger: logger,
-            deadline: start.deadline
-        ) { result in
-            result.finished + max(.zero, clock.now.duration(to: nextDue)).inSeconds
-        }
-        logger.debug(
-            "Check ran",
-            metadata: [
-                "check": "\(slot.name)", "status": "\(result.outcome.status.rawValue)",
-                "duration": "\(result.duration)", "output": "\(result.outcome.message)",
-            ]
-        )
-        finish(slot)
-    }
-
+    // Not inlined into the runs' tasks: the generic code would enlarge every run's async frame.
+    @inline(never)
+    @_specialize(where C == ContinuousClock)
     private func finish(_ slot: CheckSlot) {
         let id = ObjectIdentifier(slot)
         let (waiters, inFlight) = state.withLock { state -> ([CheckedContinuation<Void, Never>], Int) in
