@@ -16,29 +16,34 @@ import Synchronization
 /// counted in the check's `skipped` runs, not recorded as a failure of the dependency. A
 /// check's first run is never skipped.
 public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Duration {
+    /// The scheduler's time: nanoseconds since ``origin``. Due times, their heaps and their arithmetic
+    /// use it, not `C.Instant`: an instant is opaque outside its module (`ContinuousClock.Instant` is a
+    /// resilient type), so each copy and comparison of one is a call into the runtime.
+    private typealias Ticks = Int64
+
     private struct Job: Sendable {
         let slot: CheckSlot
         /// The phase point from which later runs are counted.
-        let anchor: C.Instant
+        let anchor: Ticks
         /// False for an extra run requested by ``runSoon(_:)``.
         let repeats: Bool
     }
 
     private struct State {
-        var heap = DueHeap<C.Instant, Job>()
+        var heap = DueHeap<Ticks, Job>()
         /// Runs that were due but could not start yet, oldest first.
-        var waiting: [(job: Job, due: C.Instant)] = []
+        var waiting: [(job: Job, due: Ticks)] = []
         var running: Set<ObjectIdentifier> = []
         var awaitingFirstRun: Set<ObjectIdentifier> = []
         var firstRoundWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
         var nextWaiterID: UInt64 = 0
-        var nextDue: [ObjectIdentifier: C.Instant] = [:]
+        var nextDue: [ObjectIdentifier: Ticks] = [:]
         /// The timeouts of the runs under way (and of some that have ended, dropped when reached).
-        var deadlines = DueHeap<C.Instant, RunDeadline>()
+        var deadlines = DueHeap<Ticks, RunDeadline>()
 
         /// The earliest deadline of a run still under way; forgets those of ended runs before it.
         @_specialize(where C == ContinuousClock)
-        mutating func earliestDeadline() -> C.Instant? {
+        mutating func earliestDeadline() -> Ticks? {
             while let (due, deadline) = deadlines.first {
                 if deadline.isPending { return due }
                 _ = deadlines.popDue(notAfter: due)
@@ -113,7 +118,7 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
 
     /// Runs the check as soon as possible, once, in addition to its schedule.
     public func runSoon(_ slot: CheckSlot) {
-        let now = clock.now
+        let now = ticks(clock.now)
         state.withLock { $0.heap.insert(Job(slot: slot, anchor: now, repeats: false), due: now) }
     }
 
@@ -164,7 +169,8 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
     /// One turn of the loop: takes the runs due, expires the deadlines passed, and tells when to
     /// look again. Specialised for the daemon's clock, as the loop itself cannot be.
     @_specialize(where C == ContinuousClock)
-    private func turn(now: C.Instant) -> (runs: [RunDeadline], wake: C.Instant) {
+    private func turn(now instant: C.Instant) -> (runs: [RunDeadline], wake: C.Instant) {
+        let now = ticks(instant)
         let (starts, inFlight) = takeDueJobs(now: now)
         expireDeadlines(notAfter: now)
         var runs: [RunDeadline] = []
@@ -180,8 +186,8 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
         }
         let (wake, saturated) = nextWake()
         // While runs wait for a slot, look again soon: a finishing run frees one.
-        let limit = now.advanced(by: saturated ? .milliseconds(10) : tick)
-        return (runs, min(wake ?? limit, limit))
+        let limit = now + Self.nanoseconds(saturated ? .milliseconds(10) : tick)
+        return (runs, self.instant(min(wake ?? limit, limit)))
     }
 
     /// One turn of the loop without running anything: takes the checks due at `now`,
@@ -189,7 +195,7 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
     /// - Returns: how many checks were due.
     @_spi(Benchmarks)
     public func takeDueChecksWithoutRunning(now: C.Instant) -> Int {
-        let (starts, _) = takeDueJobs(now: now)
+        let (starts, _) = takeDueJobs(now: ticks(now))
         state.withLock { state in
             for start in starts {
                 state.running.remove(ObjectIdentifier(start.job.slot))
@@ -202,17 +208,32 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
 
     // MARK: - Scheduling
 
+    private func ticks(_ instant: C.Instant) -> Ticks {
+        Self.nanoseconds(origin.duration(to: instant))
+    }
+
+    private func instant(_ ticks: Ticks) -> C.Instant {
+        origin.advanced(by: .nanoseconds(ticks))
+    }
+
+    /// `duration` in whole nanoseconds, held within ±2^62 (146 years).
+    private static func nanoseconds(_ duration: Duration) -> Ticks {
+        let (seconds, attoseconds) = duration.components
+        guard abs(seconds) < 4_000_000_000 else { return seconds < 0 ? -(1 << 62) : 1 << 62 }
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+
     private func schedule(_ slots: [CheckSlot], keeping kept: Set<ObjectIdentifier>) {
-        let now = clock.now
+        let now = ticks(clock.now)
         state.withLock { state in
             state.heap.removeAll { !kept.contains(ObjectIdentifier($0.slot)) }
             state.waiting.removeAll { !kept.contains(ObjectIdentifier($0.job.slot)) }
             state.awaitingFirstRun.formIntersection(kept)
             for slot in slots where !kept.contains(ObjectIdentifier(slot)) {
                 let fraction = RunPhase.fraction(of: slot.name)
-                let interval = slot.definition.policy.interval
-                let anchor = now.advanced(by: interval * fraction)
-                let first = now.advanced(by: min(interval, startupWindow) * fraction)
+                let interval = Self.nanoseconds(slot.definition.policy.interval)
+                let anchor = now + Ticks(Double(interval) * fraction)
+                let first = now + Ticks(Double(min(interval, Self.nanoseconds(startupWindow))) * fraction)
                 state.heap.insert(Job(slot: slot, anchor: anchor, repeats: true), due: first)
                 state.awaitingFirstRun.insert(ObjectIdentifier(slot))
             }
@@ -227,7 +248,7 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
     // Specialised for the daemon's clock: unspecialised, every heap operation on an entry of unknown
     // size boxes it (about 26 allocations per due check, BENCHMARKS.md).
     @_specialize(where C == ContinuousClock)
-    private func takeDueJobs(now: C.Instant) -> (starts: [Start], inFlight: Int) {
+    private func takeDueJobs(now: Ticks) -> (starts: [Start], inFlight: Int) {
         var skipped: [CheckSlot] = []
         let (starts, inFlight) = state.withLock { state in
             var starts: [Start] = []
@@ -235,14 +256,14 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
             func canStart(_ id: ObjectIdentifier) -> Bool {
                 !state.running.contains(id) && state.running.count < maxConcurrentRuns
             }
-            func start(_ job: Job, due: C.Instant) {
+            func start(_ job: Job, due: Ticks) {
                 let id = ObjectIdentifier(job.slot)
                 state.running.insert(id)
                 let next = job.repeats ? reschedule(job, after: due, now: now, in: &state) : state.nextDue[id] ?? now
-                let deadline = RunDeadline(slot: job.slot, nextDue: origin.duration(to: next))
+                let deadline = RunDeadline(slot: job.slot, nextDue: .nanoseconds(next))
                 // The run's own start sets its deadline; this is the earliest it can be.
-                state.deadlines.insert(deadline, due: now.advanced(by: deadline.timeout))
-                starts.append(Start(job: job, lateness: max(.zero, due.duration(to: now)), deadline: deadline))
+                state.deadlines.insert(deadline, due: now + Self.nanoseconds(deadline.timeout))
+                starts.append(Start(job: job, lateness: .nanoseconds(max(0, now - due)), deadline: deadline))
             }
             // Those that waited first, oldest first; then those due now.
             let waited = state.waiting
@@ -251,7 +272,7 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
                 let id = ObjectIdentifier(job.slot)
                 if canStart(id) {
                     start(job, due: due)
-                } else if due.duration(to: now) > job.slot.definition.policy.timeout,
+                } else if now - due > Self.nanoseconds(job.slot.definition.policy.timeout),
                     !state.awaitingFirstRun.contains(id)
                 {
                     skipped.append(job.slot)
@@ -262,7 +283,7 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
             }
             // Runs due within the next few milliseconds start with these: a thousand checks spread
             // over a second then cost about a hundred wake-ups, not a thousand.
-            while let (due, job) = state.heap.popDue(notAfter: now.advanced(by: Self.coalescing)) {
+            while let (due, job) = state.heap.popDue(notAfter: now + Self.nanoseconds(Self.coalescing)) {
                 if canStart(ObjectIdentifier(job.slot)) {
                     start(job, due: due)
                 } else if !job.repeats, state.waiting.contains(where: { $0.job.slot === job.slot }) {
@@ -284,14 +305,12 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
     /// missed slots rather than running them in a burst.
     @discardableResult
     @_specialize(where C == ContinuousClock)
-    private func reschedule(_ job: Job, after due: C.Instant, now: C.Instant, in state: inout State) -> C.Instant {
-        let interval = job.slot.definition.policy.interval
+    private func reschedule(_ job: Job, after due: Ticks, now: Ticks, in state: inout State) -> Ticks {
+        let interval = max(1, Self.nanoseconds(job.slot.definition.policy.interval))
         let reference = max(due, now)
         var next = job.anchor
         if next <= reference {
-            let periods = (job.anchor.duration(to: reference) / interval).rounded(.down) + 1
-            next = job.anchor.advanced(by: interval * periods)
-            if next <= reference { next = next.advanced(by: interval) }
+            next = job.anchor + interval * ((reference - job.anchor) / interval + 1)
         }
         state.heap.insert(job, due: next)
         state.nextDue[ObjectIdentifier(job.slot)] = next
@@ -303,7 +322,7 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
     /// When the loop must look again (the next due check or run deadline), and whether runs wait
     /// for a slot.
     @_specialize(where C == ContinuousClock)
-    private func nextWake() -> (wake: C.Instant?, saturated: Bool) {
+    private func nextWake() -> (wake: Ticks?, saturated: Bool) {
         state.withLock { state in
             let due = state.heap.minimumDue
             let deadline = state.earliestDeadline()
@@ -315,7 +334,7 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
     /// cancelled. A run that started later than it was handed over is looked at again at its own
     /// deadline.
     @_specialize(where C == ContinuousClock)
-    private func expireDeadlines(notAfter now: C.Instant) {
+    private func expireDeadlines(notAfter now: Ticks) {
         let reached = state.withLock { state in
             var reached: [RunDeadline] = []
             while let (_, deadline) = state.deadlines.popDue(notAfter: now) {
@@ -324,10 +343,10 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
             return reached
         }
         guard !reached.isEmpty else { return }
-        let elapsed = origin.duration(to: now)
+        let elapsed = Duration.nanoseconds(now)
         let later = reached.compactMap { deadline in
             deadline.expire(at: elapsed) { CheckRunner.recordTimeout($0, now: elapsed, context: context) }
-                .map { (deadline, origin.advanced(by: $0)) }
+                .map { (deadline, Self.nanoseconds($0)) }
         }
         guard !later.isEmpty else { return }
         state.withLock { state in
