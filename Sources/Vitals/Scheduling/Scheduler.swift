@@ -65,13 +65,6 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
         }
     }
 
-    /// A run taken off the schedule to start now.
-    private struct Start {
-        let job: Job
-        let lateness: Duration
-        let deadline: RunDeadline
-    }
-
     /// The store the results go to.
     public let store: ResultStore
     /// Each check's first run happens within this window after it is added.
@@ -186,17 +179,9 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
     @_specialize(where C == ContinuousClock)
     private func turn(now instant: C.Instant) -> (runs: [RunDeadline], wake: C.Instant) {
         let now = ticks(instant)
-        let (starts, inFlight) = takeDueJobs(now: now)
+        let (runs, lateness, inFlight) = takeDueJobs(now: now)
         expireDeadlines(notAfter: now)
-        var runs: [RunDeadline] = []
-        if !starts.isEmpty {
-            var lateness: [Duration] = []
-            lateness.reserveCapacity(starts.count)
-            runs.reserveCapacity(starts.count)
-            for start in starts {
-                lateness.append(start.lateness)
-                runs.append(start.deadline)
-            }
+        if !runs.isEmpty {
             store.recordRunsStarted(lateness: lateness, inFlight: inFlight)
         }
         let (wake, saturated) = nextWake()
@@ -210,15 +195,15 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
     /// - Returns: how many checks were due.
     @_spi(Benchmarks)
     public func takeDueChecksWithoutRunning(now: C.Instant) -> Int {
-        let (starts, _) = takeDueJobs(now: ticks(now))
+        let (runs, _, _) = takeDueJobs(now: ticks(now))
         state.withLock { state in
-            for start in starts {
-                state.running.remove(ObjectIdentifier(start.job.slot))
-                _ = start.deadline.finish()
+            for run in runs {
+                state.running.remove(ObjectIdentifier(run.slot))
+                _ = run.finish()
             }
             _ = state.earliestDeadline()
         }
-        return starts.count
+        return runs.count
     }
 
     // MARK: - Scheduling
@@ -259,15 +244,17 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
         }
     }
 
-    /// - Returns: the runs to start, and how many runs are under way with them.
+    /// - Returns: the runs to start, how late each starts, and how many runs are under way with them.
     // Specialised for the daemon's clock: unspecialised, every operation on a `Job` or `State` goes
     // through type metadata looked up at run time.
     @_specialize(where C == ContinuousClock)
-    private func takeDueJobs(now: Ticks) -> (starts: [Start], inFlight: Int) {
+    private func takeDueJobs(now: Ticks) -> (runs: [RunDeadline], lateness: [Duration], inFlight: Int) {
         var skipped: [CheckSlot] = []
-        let (starts, inFlight) = state.withLock { state in
-            var starts: [Start] = []
-            starts.reserveCapacity(state.waiting.count + 16)
+        let (runs, lateness, inFlight) = state.withLock { state in
+            var runs: [RunDeadline] = []
+            var lateness: [Duration] = []
+            runs.reserveCapacity(state.waiting.count + 16)
+            lateness.reserveCapacity(state.waiting.count + 16)
             func canStart(_ id: ObjectIdentifier) -> Bool {
                 !state.running.contains(id) && state.running.count < maxConcurrentRuns
             }
@@ -278,7 +265,8 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
                 let deadline = RunDeadline(slot: job.slot, nextDue: .nanoseconds(next))
                 // The run's own start sets its deadline; this is the earliest it can be.
                 state.deadlines.insert(deadline, due: now + Self.nanoseconds(deadline.timeout))
-                starts.append(Start(job: job, lateness: .nanoseconds(max(0, now - due)), deadline: deadline))
+                runs.append(deadline)
+                lateness.append(.nanoseconds(max(0, now - due)))
             }
             // Those that waited first, oldest first; then those due now.
             let waited = state.waiting
@@ -312,13 +300,13 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
                 }
             }
             for (due, job) in early { state.heap.insert(job, due: due) }
-            return (starts, state.running.count)
+            return (runs, lateness, state.running.count)
         }
         for slot in skipped {
             store.recordSkipped(slot)
             logger.debug("Skipped a run: it could not start within its timeout", metadata: ["check": "\(slot.name)"])
         }
-        return (starts, inFlight)
+        return (runs, lateness, inFlight)
     }
 
     /// Puts the job back at its next phase point after both `due` and `now`, skipping
